@@ -1,0 +1,48 @@
+/**
+ * Turns binary ingest messages into mono float32 samples at the client's sample rate.
+ */
+import type { AudioFormat } from "../protocol/client_messages.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+
+/** Bytes per sample frame (all channels) for a format. */
+export function frameBytes(format: AudioFormat): number {
+  return (format.encoding === "pcm_s16le" ? 2 : 4) * format.channels;
+}
+
+/**
+ * Decodes one binary message. Its length must be a whole number of sample frames, otherwise a
+ * recoverable `misaligned_audio` error is thrown and nothing is decoded (the media clock does not
+ * advance). Stereo is averaged to mono; float samples that are not finite become 0 and all samples
+ * are clipped to [-1, 1], so one bad value cannot poison the features of a whole utterance.
+ */
+export function decodePcm(bytes: Uint8Array, format: AudioFormat): Float32Array {
+  const fb = frameBytes(format);
+  if (bytes.byteLength % fb !== 0) {
+    throw new ProtocolError(
+      "misaligned_audio",
+      `audio message of ${bytes.byteLength} bytes is not a whole number of ${fb}-byte sample frames; dropped`,
+    );
+  }
+  const frames = bytes.byteLength / fb;
+  const out = new Float32Array(frames);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ch = format.channels;
+  if (format.encoding === "pcm_s16le") {
+    for (let i = 0, o = 0; i < frames; i++) {
+      let s = 0;
+      for (let c = 0; c < ch; c++, o += 2) s += view.getInt16(o, true);
+      out[i] = s / (32768 * ch);
+    }
+  } else {
+    for (let i = 0, o = 0; i < frames; i++) {
+      let s = 0;
+      for (let c = 0; c < ch; c++, o += 4) {
+        const v = view.getFloat32(o, true);
+        s += Number.isFinite(v) ? v : 0;
+      }
+      const m = s / ch;
+      out[i] = m > 1 ? 1 : m < -1 ? -1 : m;
+    }
+  }
+  return out;
+}

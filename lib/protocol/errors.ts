@@ -1,0 +1,50 @@
+/**
+ * Error codes of the wire protocol and the WebSocket close codes that go with fatal ones.
+ */
+
+/** Every error code a client can receive, in `error` messages and `error` events. */
+export type ErrorCode =
+  | "bad_json" // a text message that is not JSON
+  | "bad_message" // JSON that fails validation (field named in the message)
+  | "unknown_type" // a `type` the protocol does not define
+  | "hello_required" // audio or other messages before `hello`
+  | "hello_repeated" // a second `hello`
+  | "unsupported_format" // sample rate, encoding or channel count outside what is accepted
+  | "misaligned_audio" // a binary message whose length is not a whole number of sample frames
+  | "message_too_large" // over the documented size limit
+  | "rate_limited" // media faster than real time beyond the allowance, or too many face messages
+  | "overloaded" // the server cannot keep up; media was dropped
+  | "bad_id" // session or participant id outside [A-Za-z0-9_.-]{1,64}
+  | "participant_connected" // this participant already has an open ingest socket
+  | "limit_reached" // too many sessions, participants or subscribers
+  | "history_gap" // a resume `since` older than the history the server still holds
+  | "slow_subscriber" // a subscriber fell too far behind and was disconnected
+  | "stream_ended" // media after `end`
+  | "model_error" // a model failed on this participant's data
+  | "internal"; // a bug: reported, the participant's stream continues if it can
+
+/** WebSocket close codes used by the server (RFC 6455 §7.4 and the 4000–4999 private range). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+  badRequest: 4400,
+  conflict: 4409,
+  limitReached: 4429,
+  slowSubscriber: 4408,
+} as const;
+
+/** A protocol violation by a client. `recoverable` false means the socket is closed with `closeCode`. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly recoverable = true,
+    readonly closeCode: number = CloseCode.badRequest,
+  ) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Events the server publishes on a session's event stream. Every event carries a `seq`
+ * (strictly increasing per session), a `type`, the `participantId` it concerns (absent only
+ * for session-wide events) and media times in ms on that participant's clock.
+ */
+import type { Emotion, Sentiment } from "../emotion/labels.ts";
+import type { Modality } from "../modality/estimate.ts";
+import type { ErrorCode } from "./errors.ts";
+
+/** Fields every event has. */
+export interface EventEnvelope {
+  seq: number;
+  sessionId: string;
+  participantId?: string;
+  /** Server wall-clock time of publication, ms since the Unix epoch. */
+  wallMs: number;
+}
+
+/** A participant's ingest socket opened. */
+export interface ParticipantJoinedEvent {
+  type: "participant.joined";
+  participantId: string;
+  name?: string;
+  audio?: { sampleRate: number; encoding: string; channels: number };
+}
+
+/** A participant's ingest socket closed (after `end` or a disconnect). */
+export interface ParticipantLeftEvent {
+  type: "participant.left";
+  participantId: string;
+  reason: "end" | "disconnect" | "error";
+  /** Media time reached, in ms. */
+  mediaMs: number;
+}
+
+/** Speech began. `startMs` includes the pre-roll padding. */
+export interface UtteranceStartEvent {
+  type: "utterance.start";
+  participantId: string;
+  utteranceId: string;
+  startMs: number;
+}
+
+/** Acoustic summary of an utterance. */
+export interface AcousticSummary {
+  /** RMS level in dBFS over the utterance. */
+  rmsDb: number;
+  /** Peak absolute sample in dBFS. */
+  peakDb: number;
+  /** Mean Silero speech probability over its frames. */
+  speechProbMean: number;
+  /** Fraction of frames above the speech threshold. */
+  speechRatio: number;
+  /** Voice-feature extras (voiced ratio, mean F0, loudness) when the voice stage runs. */
+  voice?: Record<string, number | null>;
+}
+
+/** Speech ended (or was split at the maximum length, or the stream ended). */
+export interface UtteranceEndEvent {
+  type: "utterance.end";
+  participantId: string;
+  utteranceId: string;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  reason: "silence" | "max_length" | "end_of_stream" | "transcript";
+  acoustics?: AcousticSummary;
+}
+
+/** One modality's contribution to an emotion estimate. */
+export interface ModalityEntry {
+  probs: number[];
+  label: Emotion;
+  confidence: number;
+  uncertainty: number;
+  valence: number;
+  arousal: number;
+  coverage: number;
+  /** Weight of this modality in the fused estimate, in [0, 1]; weights sum to 1. */
+  weight: number;
+  model: string;
+  sentiment?: Record<Sentiment, number>;
+}
+
+/** Fields shared by `emotion`, `emotion.partial` and `emotion.update`. */
+export interface EmotionFields {
+  participantId: string;
+  utteranceId: string;
+  startMs: number;
+  endMs: number;
+  label: Emotion;
+  /** Fused probabilities in EMOTIONS order. */
+  probs: number[];
+  confidence: number;
+  uncertainty: number;
+  valence: number;
+  arousal: number;
+  sentiment?: Record<Sentiment, number>;
+  /** One entry per modality used. */
+  modalities: Partial<Record<Modality, ModalityEntry>>;
+  /** Modalities with no usable data for this span. */
+  missing: Modality[];
+  /** Final transcript text attached to the utterance, if any. */
+  text?: string;
+}
+
+/** Running estimate while an utterance is in progress. */
+export interface EmotionPartialEvent extends EmotionFields {
+  type: "emotion.partial";
+}
+
+/** Final estimate for an utterance. */
+export interface EmotionEvent extends EmotionFields {
+  type: "emotion";
+}
+
+/** A corrected final estimate (e.g. a late transcript arrived); same utteranceId as the `emotion` it replaces. */
+export interface EmotionUpdateEvent extends EmotionFields {
+  type: "emotion.update";
+  /** seq of the event this one supersedes. */
+  replaces: number;
+}
+
+/** A participant's emotional state changed with enough size and confidence. */
+export interface ShiftEvent {
+  type: "shift";
+  participantId: string;
+  from: Emotion;
+  to: Emotion;
+  /** Total-variation distance between the two states' distributions, in [0, 1]. */
+  size: number;
+  confidence: number;
+  /** Utterances of the old and the new state. */
+  fromUtteranceIds: string[];
+  toUtteranceIds: string[];
+  /** Modalities whose change drove the shift, most influential first. */
+  drivenBy: Modality[];
+  startMs: number;
+  endMs: number;
+}
+
+/** Something went wrong with a participant's input or processing. */
+export interface ErrorEvent {
+  type: "error";
+  participantId?: string;
+  code: ErrorCode;
+  message: string;
+  recoverable: boolean;
+}
+
+/** Every event body (without the envelope). */
+export type EventBody =
+  | ParticipantJoinedEvent
+  | ParticipantLeftEvent
+  | UtteranceStartEvent
+  | UtteranceEndEvent
+  | EmotionPartialEvent
+  | EmotionEvent
+  | EmotionUpdateEvent
+  | ShiftEvent
+  | ErrorEvent;
+
+/** A published event. */
+export type SessionEvent = EventBody & EventEnvelope;
+
+/** Every event type name. */
+export type EventType = EventBody["type"];

@@ -1,0 +1,13 @@
+/** Session and participant id validation. */
+import { ProtocolError } from "./errors.ts";
+
+/** Ids are 1–64 characters from [A-Za-z0-9_.-], so they are safe in URLs, logs and file names. */
+export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Returns `id` if valid, else throws a non-recoverable `bad_id` ProtocolError. */
+export function validateId(kind: "session" | "participant", id: string): string {
+  if (!ID_PATTERN.test(id) || id === "." || id === "..") {
+    throw new ProtocolError("bad_id", `${kind} id must match ${ID_PATTERN.source}`, false);
+  }
+  return id;
+}

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type SegmenterEvent, VadSegmenter } from "./vad_segmenter.ts";
+
+/** Runs a segmenter over a script of probabilities and returns every event. */
+function run(probs: number[], options = {}): SegmenterEvent[] {
+  const seg = new VadSegmenter({ partialIntervalMs: 0, ...options });
+  const out = probs.flatMap((p) => seg.push(p));
+  return [...out, ...seg.flush()];
+}
+
+const frames = (ms: number, p: number) => Array(Math.round(ms / 32)).fill(p);
+
+describe("VadSegmenter", () => {
+  it("closes an utterance after 500 ms of silence, with pre- and post-roll", () => {
+    const ev = run([...frames(640, 0), ...frames(960, 0.9), ...frames(800, 0.05)]);
+    assert.deepEqual(ev.map((e) => e.kind), ["start", "end"]);
+    const end = ev[1] as Extract<SegmenterEvent, { kind: "end" }>;
+    assert.equal(end.startMs, 640 - 96);
+    assert.equal(end.endMs, 640 + 960 + 64);
+    assert.equal(end.reason, "silence");
+    assert.equal(end.speechRatio > 0.6, true);
+  });
+
+  it("emits start only after minSpeechMs of speech, dated at the first speech frame", () => {
+    const seg = new VadSegmenter({ partialIntervalMs: 0, preRollMs: 0 });
+    const kinds: string[] = [];
+    for (let i = 0; i < 7; i++) kinds.push(...seg.push(0.9).map((e) => e.kind));
+    assert.deepEqual(kinds, []);
+    const ev = seg.push(0.9);
+    assert.deepEqual(ev, [{ kind: "start", startMs: 0 }]);
+  });
+
+  it("treats a burst shorter than minSpeechMs as a misfire", () => {
+    const ev = run([...frames(320, 0), ...frames(128, 0.95), ...frames(800, 0)]);
+    assert.deepEqual(ev.map((e) => e.kind), ["misfire"]);
+  });
+
+  it("keeps speech open through probabilities between the two thresholds (hysteresis)", () => {
+    const ev = run([...frames(320, 0.9), ...frames(960, 0.4), ...frames(320, 0.9), ...frames(640, 0)]);
+    assert.deepEqual(ev.map((e) => e.kind), ["start", "end"]);
+  });
+
+  it("does not open speech on probabilities below the positive threshold", () => {
+    assert.deepEqual(run(frames(3200, 0.45)), []);
+  });
+
+  it("bridges pauses shorter than minSilenceMs", () => {
+    const ev = run([...frames(640, 0.9), ...frames(320, 0.1), ...frames(640, 0.9), ...frames(640, 0)]);
+    assert.deepEqual(ev.map((e) => e.kind), ["start", "end"]);
+  });
+
+  it("splits speech longer than maxUtteranceMs", () => {
+    const ev = run([...frames(5000, 0.9), ...frames(640, 0)], { maxUtteranceMs: 2000, preRollMs: 0 });
+    const ends = ev.filter((e) => e.kind === "end") as Extract<SegmenterEvent, { kind: "end" }>[];
+    assert.ok(ends.length >= 2);
+    assert.equal(ends[0].reason, "max_length");
+    assert.equal(ends[0].endMs - ends[0].startMs, 2016);
+    assert.equal(ends[1].startMs, ends[0].endMs); // contiguous, no overlap
+    assert.equal(ends.at(-1)!.reason, "silence");
+  });
+
+  it("closes open speech at the end of the stream, even before it was confirmed", () => {
+    const ev = run(frames(288, 0.9), { preRollMs: 0 });
+    assert.deepEqual(ev.map((e) => e.kind), ["start", "end"]);
+    assert.equal((ev[1] as Extract<SegmenterEvent, { kind: "end" }>).reason, "end_of_stream");
+  });
+
+  it("ticks partial windows at the configured cadence", () => {
+    const ev = run([...frames(3200, 0.9), ...frames(640, 0)], { partialIntervalMs: 1000, preRollMs: 0 });
+    const partials = ev.filter((e) => e.kind === "partial");
+    assert.equal(partials.length, 3);
+    assert.deepEqual(partials.map((p) => p.startMs), [0, 0, 0]);
+  });
+
+  it("rejects inconsistent options", () => {
+    assert.throws(() => new VadSegmenter({ negativeThreshold: 0.8, positiveThreshold: 0.5 }), RangeError);
+    assert.throws(() => new VadSegmenter({ minSilenceMs: 1 }), RangeError);
+  });
+});
