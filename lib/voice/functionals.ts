@@ -1,0 +1,128 @@
+/**
+ * eGeMAPS v02 functionals of a span of LLD frames (Eyben et al. 2016, Section 3.2; selection
+ * rules from openSMILE's eGeMAPSv02 configuration): F0 and loudness get 10 statistics,
+ * spectral and cepstral LLDs mean and coefficient of variation over all frames, voice-quality
+ * and formant LLDs and the voiced spectral set the same over voiced frames only (sma3nz),
+ * unvoiced spectral means, temporal (rate and segment-length) features and the equivalent
+ * sound level; then this project's extra MFCC 5–12 statistics. O(frames).
+ */
+import { HOP_MS, LLD, LLD_COUNT } from "./lld_names.ts";
+import { EGEMAPS_FUNCTIONAL_COUNT, FEATURE_COUNT } from "./functional_names.ts";
+import { mean, nonZero, percentiles, runLengths, slopeStats, smooth3, stddev, stddevNorm } from "./statistics.ts";
+
+const FRAME_SEC = HOP_MS / 1000;
+/** LLD columns of the voiced (sma3nz) set, in functional order. */
+const VOICED_COLUMNS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+/** LLD columns of the spectral set split by voicing: alpha, Hammarberg, slopes, flux, MFCC 1–4 (V only). */
+const SPECTRAL_COLUMNS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+/**
+ * Voiced runs shorter than this many frames are treated as unvoiced: the frame-wise tracker
+ * has no Viterbi path, and isolated voiced frames are mostly noise (it halves the spurious
+ * voiced segments measured against openSMILE, docs/voice.md).
+ */
+export const MIN_VOICED_FRAMES = 3;
+
+/** Zeroes runs of non-zero values shorter than `minRun`, in place. */
+export function dropShortRuns(x: Float64Array, minRun: number): Float64Array {
+  let start = -1;
+  for (let i = 0; i <= x.length; i++) {
+    const nz = i < x.length && x[i] !== 0;
+    if (nz && start < 0) start = i;
+    if (!nz && start >= 0) {
+      if (i - start < minRun) x.fill(0, start, i);
+      start = -1;
+    }
+  }
+  return x;
+}
+
+/** Extracts column `j` of frames [0, n) of a row-major LLD matrix. */
+function column(llds: Float32Array, n: number, j: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let t = 0; t < n; t++) out[t] = llds[t * LLD_COUNT + j];
+  return out;
+}
+
+/** Ten statistics of F0 or loudness: mean, CV, 20/50/80th percentiles, 20–80 range, slopes. */
+function tenStats(x: Float64Array, out: Float64Array, at: number): void {
+  out[at] = mean(x);
+  out[at + 1] = stddevNorm(x);
+  const s = slopeStats(x, FRAME_SEC);
+  const [p20, p50, p80] = percentiles(x.slice(), [0.2, 0.5, 0.8]);
+  out[at + 2] = p20;
+  out[at + 3] = p50;
+  out[at + 4] = p80;
+  out[at + 5] = p80 - p20;
+  out[at + 6] = s.meanRising;
+  out[at + 7] = s.stddevRising;
+  out[at + 8] = s.meanFalling;
+  out[at + 9] = s.stddevFalling;
+}
+
+function meanStd(lengths: number[]): [number, number] {
+  const a = Float64Array.from(lengths);
+  return [mean(a), stddev(a)];
+}
+
+/**
+ * Computes the feature vector ({@linkcode FEATURE_COUNT} values, eGeMAPS first) of `n` frames
+ * of a row-major LLD matrix (n × LLD_COUNT). Returns null when `n` is 0.
+ */
+export function computeFunctionals(llds: Float32Array, n: number): Float64Array | null {
+  if (n <= 0) return null;
+  if (llds.length < n * LLD_COUNT) throw new RangeError(`LLD matrix holds fewer than ${n} frames`);
+  const out = new Float64Array(FEATURE_COUNT);
+  const f0raw = dropShortRuns(column(llds, n, LLD.f0), MIN_VOICED_FRAMES);
+  const voiced = (t: number) => f0raw[t] > 0;
+  let k = 0;
+
+  const f0 = smooth3(f0raw, true);
+  tenStats(nonZero(f0), out, k);
+  k += 10;
+  const loud = smooth3(column(llds, n, LLD.loudness), false);
+  tenStats(loud, out, k);
+  k += 10;
+  for (const j of [LLD.flux, 6, 7, 8, 9]) {
+    const x = smooth3(column(llds, n, j), false);
+    out[k++] = mean(x);
+    out[k++] = stddevNorm(x);
+  }
+  const gated = new Float64Array(n);
+  for (const j of VOICED_COLUMNS) {
+    for (let t = 0; t < n; t++) gated[t] = voiced(t) ? llds[t * LLD_COUNT + j] : 0;
+    const x = nonZero(smooth3(gated, true));
+    out[k++] = mean(x);
+    out[k++] = stddevNorm(x);
+  }
+  for (const j of SPECTRAL_COLUMNS) {
+    for (let t = 0; t < n; t++) gated[t] = voiced(t) ? llds[t * LLD_COUNT + j] : 0;
+    const x = nonZero(smooth3(gated, true));
+    out[k++] = mean(x);
+    out[k++] = stddevNorm(x);
+  }
+  for (const j of SPECTRAL_COLUMNS.slice(0, 5)) {
+    for (let t = 0; t < n; t++) gated[t] = voiced(t) ? 0 : llds[t * LLD_COUNT + j];
+    out[k++] = mean(nonZero(smooth3(gated, true)));
+  }
+  const durationSec = n * FRAME_SEC;
+  out[k++] = slopeStats(loud, FRAME_SEC).peaks / durationSec;
+  const voicedRuns = runLengths(f0, true), unvoicedRuns = runLengths(f0, false);
+  const [vMean, vStd] = meanStd(voicedRuns);
+  const [uMean, uStd] = meanStd(unvoicedRuns);
+  out[k++] = voicedRuns.length / durationSec;
+  out[k++] = vMean * FRAME_SEC;
+  out[k++] = vStd * FRAME_SEC;
+  out[k++] = uMean * FRAME_SEC;
+  out[k++] = uStd * FRAME_SEC;
+  // equivalent sound level: 10·log10 of the mean frame energy (openSMILE Leq, dBp)
+  out[k++] = 10 * Math.log10(Math.max(mean(column(llds, n, LLD.energy)), 1e-12));
+  if (k !== EGEMAPS_FUNCTIONAL_COUNT) throw new Error(`internal: wrote ${k} eGeMAPS functionals`);
+  for (let i = 0; i < 8; i++) {
+    const x = smooth3(column(llds, n, LLD.mfcc5 + i), false);
+    const m = mean(x);
+    out[k++] = m;
+    out[k++] = stddev(x, m);
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+/**
+ * Streaming eGeMAPS low-level descriptor extraction: audio goes in as chunks of any length,
+ * one LLD vector comes out per 10 ms hop as soon as its 60 ms analysis frame is complete
+ * (frames start at multiples of the hop, openSMILE's frameCenterSpecial=left). Work per
+ * push is proportional to the chunk; the sample history kept is one long frame.
+ */
+import { HOP_SAMPLES, LLD, LLD_COUNT, SAMPLE_RATE } from "./lld_names.ts";
+import { ShortFrameAnalyzer } from "./short_frame_analyzer.ts";
+import { LONG_FRAME_SAMPLES, PitchAnalyzer, type PitchAnalyzerOptions } from "./pitch_analyzer.ts";
+import { JitterShimmerAnalyzer } from "./jitter_shimmer.ts";
+
+/** Options for {@linkcode LldExtractor}. */
+export interface LldExtractorOptions {
+  /** Pitch tracker settings. */
+  pitch?: PitchAnalyzerOptions;
+}
+
+/** Receives one frame's LLDs (a reused buffer: copy it) and the frame's index from 0. */
+export type LldSink = (lld: Float32Array, frameIndex: number) => void;
+
+/** F0 in semitones above 27.5 Hz (eGeMAPS F0semitoneFrom27.5Hz). */
+export function hzToSemitones(hz: number): number {
+  return 12 * Math.log2(hz / 27.5);
+}
+
+/** Computes the LLDs of a 16 kHz mono stream frame by frame. */
+export class LldExtractor {
+  #short = new ShortFrameAnalyzer(SAMPLE_RATE);
+  #pitch: PitchAnalyzer;
+  #js = new JitterShimmerAnalyzer();
+  #buf = new Float32Array(LONG_FRAME_SAMPLES * 4);
+  #bufStart = 0; // absolute sample index of #buf[0]
+  #bufLen = 0;
+  #nextFrame = 0;
+  #out = new Float32Array(LLD_COUNT);
+
+  constructor(options: LldExtractorOptions = {}) {
+    this.#pitch = new PitchAnalyzer(options.pitch);
+  }
+
+  /** Number of frames emitted so far. */
+  get frameCount(): number {
+    return this.#nextFrame;
+  }
+
+  /** Number of samples pushed so far. */
+  get sampleCount(): number {
+    return this.#bufStart + this.#bufLen;
+  }
+
+  /** Appends samples and emits every frame that became complete. */
+  push(samples: Float32Array, sink: LldSink): void {
+    let read = 0;
+    while (read < samples.length) {
+      const room = this.#buf.length - this.#bufLen;
+      const take = Math.min(room, samples.length - read);
+      this.#buf.set(samples.subarray(read, read + take), this.#bufLen);
+      this.#bufLen += take;
+      read += take;
+      this.#drain(sink);
+    }
+  }
+
+  /** Restarts from sample 0 with fresh state. */
+  reset(): void {
+    this.#bufStart = 0;
+    this.#bufLen = 0;
+    this.#nextFrame = 0;
+    this.#short = new ShortFrameAnalyzer(SAMPLE_RATE);
+    this.#pitch.reset();
+  }
+
+  #drain(sink: LldSink): void {
+    for (;;) {
+      const start = this.#nextFrame * HOP_SAMPLES - this.#bufStart;
+      if (start + LONG_FRAME_SAMPLES > this.#bufLen) break;
+      this.#analyze(start);
+      sink(this.#out, this.#nextFrame);
+      this.#nextFrame++;
+    }
+    // drop samples no future frame needs, keeping the buffer's used part ≤ one frame + one chunk
+    const keepFrom = this.#nextFrame * HOP_SAMPLES - this.#bufStart;
+    if (keepFrom > 0) {
+      this.#buf.copyWithin(0, keepFrom, this.#bufLen);
+      this.#bufLen -= keepFrom;
+      this.#bufStart += keepFrom;
+    }
+  }
+
+  #analyze(offset: number): void {
+    const o = this.#out, buf = this.#buf;
+    const s = this.#short.analyze(buf, offset);
+    o[LLD.loudness] = s.loudness;
+    o[LLD.alphaRatio] = s.alphaRatio;
+    o[LLD.hammarberg] = s.hammarberg;
+    o[LLD.slope0500] = s.slope0500;
+    o[LLD.slope5001500] = s.slope5001500;
+    o[LLD.flux] = s.flux;
+    for (let i = 0; i < 4; i++) o[LLD.mfcc1 + i] = s.mfcc[i];
+    for (let i = 4; i < 12; i++) o[LLD.mfcc5 + i - 4] = s.mfcc[i];
+    o[LLD.energy] = s.energy;
+    const p = this.#pitch.analyze(buf, offset);
+    const voiced = p.f0Hz > 0;
+    const f = s.formants;
+    for (let i = 0; i < 3; i++) {
+      o[LLD.f1 + 3 * i] = f.freq[i];
+      o[LLD.f1 + 3 * i + 1] = f.bandwidth[i];
+      o[LLD.f1 + 3 * i + 2] = voiced ? this.#pitch.formantAmplitudeRelH1(f.freq[i], f.bandwidth[i]) : 0;
+    }
+    if (voiced) {
+      o[LLD.f0] = hzToSemitones(p.f0Hz);
+      const js = this.#js.analyze(buf, offset, LONG_FRAME_SAMPLES, p.f0Hz);
+      o[LLD.jitter] = js.jitter;
+      o[LLD.shimmer] = js.shimmerDb;
+      o[LLD.hnr] = p.hnrDb;
+      o[LLD.h1h2] = p.h1h2Db;
+      // H1–A3 = −(A3 relative to H1): A3 is the strongest harmonic in the third formant's range
+      o[LLD.h1a3] = f.freq[2] > 0 ? -this.#pitch.formantAmplitudeRelH1(f.freq[2], f.bandwidth[2]) : 0;
+    } else {
+      o[LLD.f0] = 0;
+      o[LLD.jitter] = 0;
+      o[LLD.shimmer] = 0;
+      o[LLD.hnr] = 0;
+      o[LLD.h1h2] = 0;
+      o[LLD.h1a3] = 0;
+    }
+  }
+}
+
+/** Convenience for offline use and tests: the LLD matrix (frames × LLD_COUNT) of a whole signal. */
+export function extractLlds(samples: Float32Array, options: LldExtractorOptions = {}): Float32Array {
+  const ex = new LldExtractor(options);
+  const frames = Math.max(0, Math.floor((samples.length - LONG_FRAME_SAMPLES) / HOP_SAMPLES) + 1);
+  const out = new Float32Array(frames * LLD_COUNT);
+  ex.push(samples, (lld, t) => out.set(lld, t * LLD_COUNT));
+  return out;
+}
