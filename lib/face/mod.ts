@@ -1,0 +1,24 @@
+/**
+ * The face modality: the `face` wire message and its validator, per-frame features from
+ * MediaPipe blendshapes and landmarks, the face model and each participant's windowed face
+ * stage, and headless extraction of faces from video and image files. The browser side lives
+ * in static/face/face_tracker.js; docs/face.md describes both.
+ */
+export {
+  BLENDSHAPE_NAMES,
+  FaceFrameError,
+  MAX_LANDMARK_POINTS,
+  NUM_BLENDSHAPES,
+  parseFaceFrame,
+} from "./face_frame.ts";
+export type { FaceFrame, HeadPose } from "./face_frame.ts";
+export { FACE_FEATURE_DIM, faceFeatures } from "./face_features.ts";
+export type { FeatureGap } from "./face_features.ts";
+export { DEFAULT_FACE_MODEL_NAME, FaceModel } from "./face_model.ts";
+export type { FaceModelOptions } from "./face_model.ts";
+export { FaceStream, FaceStreamError } from "./face_stream.ts";
+export type { FaceStreamOptions, FaceStreamStats } from "./face_stream.ts";
+export { FaceExtractError, FaceExtractor, IMAGE_EXTENSIONS } from "./face_extractor.ts";
+export type { FaceExtractorOptions } from "./face_extractor.ts";
+export { FaceAssetServer, MODEL_URL_PATH, TRACKER_URL_PATH, VENDOR_URL_PATH } from "./asset_server.ts";
+export { HeadlessFaceError } from "./headless_face.ts";

@@ -1,0 +1,63 @@
+"""Unit tests of the face training pieces: calibration maths, mirroring, the exported network."""
+import os
+import sys
+import unittest
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from face_calibration import ece, fit_temperature, softmax  # noqa: E402
+from face_model import FaceMlp, standardisation  # noqa: E402
+from face_mirror import BLENDSHAPE_NAMES, blendshape_permutation, mirror_features, mirror_permutation  # noqa: E402
+
+
+class CalibrationTest(unittest.TestCase):
+    def test_ece_is_zero_for_confident_correct_and_large_for_confident_wrong(self):
+        probs = np.eye(7)[[0, 1, 2, 3]] * 0.999 + 0.001 / 7
+        self.assertLess(ece(probs, np.array([0, 1, 2, 3])), 0.01)
+        self.assertGreater(ece(probs, np.array([1, 2, 3, 4])), 0.95)
+
+    def test_temperature_recovers_the_scale_of_overconfident_logits(self):
+        rng = np.random.default_rng(0)
+        true_logits = rng.normal(size=(4000, 7)) * 2
+        labels = np.array([rng.choice(7, p=p) for p in softmax(true_logits)])
+        t = fit_temperature(true_logits * 3, labels)
+        self.assertAlmostEqual(t, 3.0, delta=0.3)
+        self.assertLess(ece(softmax(true_logits * 3, t), labels), ece(softmax(true_logits * 3), labels))
+
+
+class MirrorTest(unittest.TestCase):
+    def test_blendshape_partners_swap_left_and_right(self):
+        perm = blendshape_permutation()
+        self.assertEqual(BLENDSHAPE_NAMES[perm[BLENDSHAPE_NAMES.index("mouthSmileLeft")]], "mouthSmileRight")
+        self.assertEqual(BLENDSHAPE_NAMES[perm[BLENDSHAPE_NAMES.index("jawOpen")]], "jawOpen")
+        self.assertTrue((perm[perm] == np.arange(52)).all())
+
+    def test_mirroring_a_symmetric_shape_twice_is_identity(self):
+        rng = np.random.default_rng(1)
+        half = rng.normal(size=(10, 2)) + np.array([2.0, 0.0])
+        pts = np.concatenate([half, half * np.array([-1.0, 1.0]), [[0.0, 1.0]]])
+        x = np.concatenate([rng.random((5, 55)), np.tile(pts.reshape(1, -1), (5, 1))], axis=1).astype(np.float32)
+        m = mirror_permutation(x)
+        self.assertEqual(m["points"][0], 10)
+        np.testing.assert_allclose(mirror_features(mirror_features(x, m), m), x, atol=1e-6)
+        np.testing.assert_allclose(mirror_features(x, m)[:, 55:], x[:, 55:], atol=1e-6)
+
+
+class FaceMlpTest(unittest.TestCase):
+    def test_standardisation_is_part_of_the_network(self):
+        x = np.random.default_rng(2).normal(5, 3, size=(100, 4)).astype(np.float32)
+        mean, std = standardisation(x)
+        model = FaceMlp(4, hidden=(8,), mean=mean, std=std).eval()
+        shifted = FaceMlp(4, hidden=(8,)).eval()
+        shifted.net.load_state_dict(model.net.state_dict())
+        with torch.no_grad():
+            a = model(torch.from_numpy(x))
+            b = shifted(torch.from_numpy((x - mean) / std))
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
+        self.assertEqual(tuple(a.shape), (100, 7))
+
+
+if __name__ == "__main__":
+    unittest.main()
