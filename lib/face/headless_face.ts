@@ -119,6 +119,19 @@ export class HeadlessFace {
     return await this.page.evaluate((r) => (globalThis as any).faceBatch.measure(r), { ...req, url });
   }
 
+  /**
+   * Runs a function in the page (which serves static/face/, /vendor/tasks-vision/ and the model
+   * like the app does), after making `blob` fetchable at `arg.blobUrl`. For tests and tools.
+   */
+  async evaluate<R, A extends Record<string, unknown>>(
+    fn: (arg: A & { blobUrl?: string }) => R | Promise<R>,
+    arg: A,
+    blob?: Uint8Array,
+  ): Promise<R> {
+    const blobUrl = blob ? this.server.putBlob(blob) : undefined;
+    return await this.page.evaluate(fn as any, { ...arg, blobUrl }) as R;
+  }
+
   /** Closes the page, the browser and the server. */
   async close(): Promise<void> {
     await this.page.evaluate(() => (globalThis as any).faceBatch.close()).catch(() => {});
