@@ -48,7 +48,7 @@ export class BatchScheduler<I, O> {
   readonly name: string;
   readonly stats: SchedulerStats = { batches: 0, items: 0, busyMs: 0, rejected: 0 };
   #queue: Pending<I, O>[] = [];
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
 
   constructor(private readonly runBatch: (inputs: I[]) => Promise<O[]>, options: BatchSchedulerOptions = {}) {
