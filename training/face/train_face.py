@@ -112,6 +112,56 @@ def plot_confusion(m, path, title):
     plt.close(fig)
 
 
+def card_markdown(card):
+    """Human-readable model card from card.json."""
+    v = card["validation"]["metrics"]
+    det = card["features"]["detection"]
+    lines = [
+        f"# {card['name']} {card['version']} — face emotion from MediaPipe measurements", "",
+        card["task"] + ".", "",
+        "## Inputs and outputs", "",
+        f"- `{card['inputs'][0]['name']}` {card['inputs'][0]['shape']} float32: {card['inputs'][0]['description']}.",
+        f"- `logits` [batch, 7] in the order {', '.join(card['labels'])}; calibrated probabilities = "
+        f"softmax(logits / {card['calibration']['temperature']}).", "",
+        "## Data", "",
+        "FER2013 (48x48 gray faces): train = official Training split minus a stratified 10 % calibration "
+        "hold-out; validation = official PublicTest split (`../shared/data/face/fer2013/val`). Label mapping: "
+        + ", ".join(f"{k} → {w}" for k, w in card["data"]["labelMapping"].items()) + ".", "",
+        "Face detection (MediaPipe FaceLandmarker on the upscaled, padded image, several presentations tried in "
+        "order):", "",
+        "| split | images | face found | rate | no face |", "|---|---|---|---|---|",
+    ]
+    for split, d in det.items():
+        lines.append(f"| {split} | {d['images']} | {d['detected']} | {d['detectionRate']:.4f} | {d['noFace']} |")
+    lines += ["", card["data"]["undetectedFaces"] + ".", "",
+              "## Architecture and training", "", card["architecture"] + ".", "",
+              f"{card['training']['optimiser']}; {card['training']['epochs']} epochs (best epoch on the calibration "
+              f"hold-out: {card['training']['bestEpoch']}), seed {card['training']['seed']}, "
+              f"{card['training']['durationS']} s on one CPU thread. Command: `{card['training']['command']}`.", "",
+              "## Validation (FER2013 val)", "",
+              f"- Accuracy on images with a detected face: **{v['accuracyOnDetectedFaces']:.4f}** "
+              f"({card['data']['counts']['valWithFace']} images).",
+              f"- Accuracy on all {card['data']['counts']['valImages']} images, undetected counted as errors: "
+              f"{v['accuracyAllImagesUndetectedCountedWrong']:.4f}.",
+              f"- Macro F1: {v['macroF1']:.4f}; majority-class baseline: {v['majorityClassBaseline']:.4f}.",
+              f"- {card['validation']['references']}.", "",
+              "| class | recall |", "|---|---|"]
+    lines += [f"| {k} | {r:.4f} |" for k, r in v["perClassRecall"].items()]
+    lines += ["", f"Confusion matrix: `{card['name']}.confusion.png` (rows true, columns predicted).", "",
+              "Feature ablation (each trained the same way; the variant is chosen on the calibration hold-out, "
+              "never on val):", "", "| features | dims | calib acc | val acc (detected) |", "|---|---|---|---|"]
+    lines += [f"| {k} | {a['features']} | {a['calibAccuracy']:.4f} | {a['valAccuracyDetected']:.4f} |"
+              for k, a in v["ablation"].items()]
+    c = card["calibration"]
+    lines += ["", "## Calibration", "",
+              f"Temperature {c['temperature']} fitted on the calibration hold-out (NLL). ECE on val "
+              f"({c['eceBins']} bins): {c['eceBefore']:.4f} before, {c['eceAfter']:.4f} after.", "",
+              "## Licences", ""]
+    lines += [f"- {k}: {w}" for k, w in card["licences"].items()]
+    lines += ["", "## Limitations", ""] + [f"- {x}" for x in card["limitations"]] + [""]
+    return "\n".join(lines)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--features", required=True)
@@ -260,6 +310,8 @@ def main():
     }
     with open(os.path.join(args.models, args.name + ".card.json"), "w") as f:
         json.dump(card, f, indent=2)
+    with open(os.path.join(args.models, args.name + ".md"), "w") as f:
+        f.write(card_markdown(card))
     print(json.dumps(card["validation"]["metrics"], indent=1)[:2000])
     print("calibration", card["calibration"], f"duration {duration:.0f}s")
 
