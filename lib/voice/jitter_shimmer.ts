@@ -43,7 +43,7 @@ export class JitterShimmerAnalyzer {
     while (n <= MAX_PERIODS) {
       const last = this.#pos[n - 1];
       const lo = Math.ceil(last + 0.9 * period), hi = Math.floor(last + 1.1 * period);
-      if (hi >= end - 1) break;
+      if (hi >= end - 1 || hi < lo) break;
       let q = lo, qv = -Infinity;
       for (let i = lo; i <= hi; i++) {
         if (samples[i] > qv) {
@@ -52,6 +52,7 @@ export class JitterShimmerAnalyzer {
         }
       }
       const pos = refine(samples, q, offset, end);
+      if (!(pos > last)) break;
       // peak-to-peak amplitude of the period just closed
       let mn = Infinity;
       for (let i = Math.floor(last); i < q; i++) if (samples[i] < mn) mn = samples[i];
@@ -76,6 +77,7 @@ export class JitterShimmerAnalyzer {
     }
     res.jitter = sumDT / (periods - 1) / (sumT / periods);
     res.shimmerDb = nA > 0 ? sumDA / nA : 0;
+    if (!Number.isFinite(res.jitter) || !Number.isFinite(res.shimmerDb)) res.jitter = res.shimmerDb = 0;
     return res;
   }
 }
