@@ -102,6 +102,8 @@ export interface EmotionFields {
   missing: Modality[];
   /** Final transcript text attached to the utterance, if any. */
   text?: string;
+  /** True for a face-only estimate over a window without speech (no utterance). */
+  window?: boolean;
 }
 
 /** Running estimate while an utterance is in progress. */

@@ -163,6 +163,22 @@ export class VadStream {
     return this.#chain;
   }
 
+  /**
+   * Advances the framing over `samples` without running the model: each completed frame reports
+   * probability 0 (silence), in order after the frames already queued. Used when the model is
+   * behind, so the media clock advances and memory stays bounded.
+   */
+  skip(samples: Float32Array, onProb: (prob: number) => void): void {
+    const total = this.#fill + samples.length;
+    const frames = Math.floor(total / VAD_FRAME_SAMPLES);
+    this.#fill = total % VAD_FRAME_SAMPLES;
+    this.#frame.fill(0);
+    if (frames === 0) return;
+    this.#chain = this.#chain.then(() => {
+      for (let i = 0; i < frames; i++) onProb(0);
+    });
+  }
+
   /** Forgets the recurrent state, e.g. between independent files. */
   reset(): void {
     this.#state.fill(0);

@@ -1,0 +1,146 @@
+/**
+ * `analyze`: recorded files through the live pipeline (events as JSON lines), or a manifest of
+ * items, each analysed as one utterance (one JSON line per item, in manifest order).
+ */
+import { fileURLToPath } from "node:url";
+import { Engine, type EngineOptions } from "../engine/engine.ts";
+import { FaceExtractor } from "../face/face_extractor.ts";
+import { decodeAudio } from "../media/decode.ts";
+import { Session } from "../session/session.ts";
+import { ItemAnalyzer, type ItemResult } from "./item_analyzer.ts";
+import { groupByDialogue, readManifest } from "./manifest.ts";
+
+/** Options for {@linkcode runAnalyze}. */
+export interface AnalyzeOptions {
+  files: string[];
+  manifest?: string;
+  out?: string;
+  /** Video frames analysed per second for the face. Default 5. */
+  fps?: number;
+  faceModelPath?: string;
+  engine?: EngineOptions;
+  /** Manifest groups analysed at once. Default 3. */
+  concurrency?: number;
+}
+
+/** Where the face landmarker model is looked for when no path is given. */
+function defaultFaceModel(): string | undefined {
+  const env = Deno.env.get("AFFECTSTREAM_FACE_MODEL");
+  if (env) return env;
+  const beside = fileURLToPath(new URL("../../../shared/data/models/face_landmarker.task", import.meta.url));
+  try {
+    Deno.statSync(beside);
+    return beside;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lazily opened face extractor shared by every item; null when face analysis cannot run. */
+function lazyExtractor(engine: Engine, modelPath: string | undefined, fps: number) {
+  let opening: Promise<FaceExtractor | null> | undefined;
+  let warned = false;
+  const get = () => {
+    if (!engine.face) return Promise.resolve(null);
+    if (!modelPath) {
+      if (!warned) console.error("face: no face landmarker model (--face-model PATH); face analysis skipped");
+      warned = true;
+      return Promise.resolve(null);
+    }
+    return opening ??= FaceExtractor.open({ modelPath, fps }).catch((err) => {
+      console.error(`face: cannot start face extraction: ${(err as Error).message}; face analysis skipped`);
+      return null;
+    });
+  };
+  const close = async () => {
+    const e = await opening;
+    await e?.close();
+  };
+  return { get, close };
+}
+
+/** Runs the command; returns the exit code. */
+export async function runAnalyze(options: AnalyzeOptions): Promise<number> {
+  if (!options.manifest && options.files.length === 0) {
+    console.error("analyze: give FILE... or --manifest items.jsonl");
+    return 2;
+  }
+  const fps = options.fps ?? 5;
+  if (!(fps > 0 && fps <= 30)) throw new Error(`--fps must be in (0, 30], got ${options.fps}`);
+  const engine = await Engine.load(options.engine);
+  const face = lazyExtractor(engine, options.faceModelPath ?? defaultFaceModel(), fps);
+  try {
+    if (options.manifest) return await analyzeManifest(engine, face.get, options);
+    return await analyzeFiles(engine, face.get, options.files);
+  } finally {
+    await face.close();
+  }
+}
+
+async function analyzeManifest(
+  engine: Engine,
+  extractor: () => Promise<FaceExtractor | null>,
+  options: AnalyzeOptions,
+): Promise<number> {
+  const items = await readManifest(options.manifest!);
+  const analyzer = new ItemAnalyzer(engine, extractor);
+  const groups = groupByDialogue(items);
+  const results = new Array<ItemResult>(items.length);
+  let next = 0, done = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < groups.length) {
+      const g = groups[next++];
+      const out = await analyzer.analyzeGroup(g);
+      g.forEach((it, i) => results[it.index] = out[i]);
+      done += g.length;
+      if (Deno.stderr.isTerminal() || done === items.length) {
+        const rate = done / ((performance.now() - t0) / 1000);
+        Deno.stderr.writeSync(new TextEncoder().encode(`\ranalyze: ${done}/${items.length} items (${rate.toFixed(1)}/s)`));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 3 }, worker));
+  console.error("");
+  const lines = results.map((r) => JSON.stringify(r)).join("\n") + (results.length ? "\n" : "");
+  if (options.out) await Deno.writeTextFile(options.out, lines);
+  else await Deno.stdout.write(new TextEncoder().encode(lines));
+  const failed = results.filter((r) => "error" in r).length;
+  console.error(`analyze: ${items.length - failed} analysed, ${failed} failed${options.out ? ` → ${options.out}` : ""}`);
+  return 0;
+}
+
+async function analyzeFiles(
+  engine: Engine,
+  extractor: () => Promise<FaceExtractor | null>,
+  files: string[],
+): Promise<number> {
+  let failures = 0;
+  const enc = new TextEncoder();
+  for (const [i, path] of files.entries()) {
+    const session = new Session(`file-${i + 1}`, engine.vad, engine, { participant: { offline: true } });
+    session.events.subscribe(0, (e) => Deno.stdout.writeSync(enc.encode(JSON.stringify({ file: path, ...e }) + "\n")));
+    const p = session.join("speaker");
+    try {
+      const samples = await decodeAudio(path);
+      const ext = await extractor();
+      const frames = ext ? await ext.extract(path).catch(() => []) : [];
+      p.hello({ type: "hello", audio: { sampleRate: 16000, encoding: "f32le", channels: 1 } });
+      const chunk = 1600; // 100 ms
+      let f = 0;
+      for (let s = 0; s < samples.length; s += chunk) {
+        const endMs = Math.min(samples.length, s + chunk) / 16;
+        while (f < frames.length && frames[f].timeMs <= endMs) p.face(frames[f++]);
+        const part = samples.slice(s, s + chunk);
+        p.audio(new Uint8Array(part.buffer));
+      }
+      while (f < frames.length) p.face(frames[f++]);
+      await p.end("end");
+    } catch (err) {
+      failures++;
+      Deno.stdout.writeSync(enc.encode(JSON.stringify({ file: path, type: "error", message: (err as Error).message }) + "\n"));
+      if (!p.ended) await p.end("error");
+    }
+  }
+  return failures ? 1 : 0;
+}

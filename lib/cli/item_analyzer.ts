@@ -1,0 +1,122 @@
+/**
+ * Analyses manifest items, each as one utterance, with the engine's stages: voice over the clip
+ * with only the silence at its ends trimmed (VAD), face over the same span, text with the
+ * earlier turns of its dialogue as context; then the same fusion as the live server.
+ * A speaker's items share one voice stream in manifest order, so per-speaker normalisation
+ * accumulates as it would over a call.
+ */
+import type { Engine } from "../engine/engine.ts";
+import type { FaceStage, TextStage, VoiceStage } from "../engine/stages.ts";
+import type { FaceExtractor } from "../face/face_extractor.ts";
+import { summarizeEmotion } from "../fusion/emotion_summary.ts";
+import { decodeAudio } from "../media/decode.ts";
+import type { ModalityEstimate } from "../modality/estimate.ts";
+import { detectUtterances, speechExtent } from "../segment/utterance_detector.ts";
+import type { ManifestItem } from "./manifest.ts";
+
+/** Samples per ms at the pipeline rate. */
+const SAMPLES_PER_MS = 16;
+
+/** One output line. */
+export type ItemResult = { id: string; error: string } | ({ id: string } & Record<string, unknown>);
+
+/** A voice stream reused across one speaker's items, with its media clock offset. */
+interface SpeakerVoice {
+  stage: VoiceStage;
+  offsetMs: number;
+  chain: Promise<unknown>;
+}
+
+/** Analyses items; holds per-speaker voice streams and per-dialogue conversations. */
+export class ItemAnalyzer {
+  #voices = new Map<string, SpeakerVoice>();
+
+  constructor(
+    private readonly engine: Engine,
+    /** Opens the face extractor on first use; null when face analysis is unavailable. */
+    private readonly faceExtractor: () => Promise<FaceExtractor | null>,
+  ) {}
+
+  /** Analyses one dialogue's items (or one lone item) in order; the text context is shared. */
+  async analyzeGroup(items: ManifestItem[]): Promise<ItemResult[]> {
+    const conversation = this.engine.createText();
+    const out: ItemResult[] = [];
+    for (const item of items) out.push(await this.#analyzeItem(item, conversation));
+    return out;
+  }
+
+  async #analyzeItem(item: ManifestItem, text?: TextStage): Promise<ItemResult> {
+    if (item.error) return { id: item.id, error: item.error };
+    try {
+      let voice: ModalityEstimate | null = null, face: ModalityEstimate | null = null;
+      let span = { startMs: 0, endMs: 0 };
+      if (item.media) {
+        const samples = await decodeAudio(item.media);
+        const durationMs = samples.length / SAMPLES_PER_MS;
+        span = { startMs: 0, endMs: durationMs };
+        if (samples.length >= 512) {
+          const { probs } = await detectUtterances(this.engine.vad, samples, { partialIntervalMs: 0 });
+          span = speechExtent(probs) ?? span;
+          if (this.engine.voice) voice = await this.#voice(item, samples, span);
+        }
+        face = await this.#face(item, span);
+      }
+      let textEst: ModalityEstimate | null = null;
+      if (item.text?.trim() && text) {
+        const turn = { speaker: item.speaker ?? item.id, text: item.text.trim() };
+        textEst = await text.estimate(turn);
+        text.commit(turn);
+      }
+      const summary = summarizeEmotion([voice, face, textEst]);
+      if (!summary) return { id: item.id, error: "no modality produced an estimate (no speech, face or text)" };
+      return {
+        id: item.id,
+        ...summary,
+        ...(item.media ? { startMs: Math.round(span.startMs), endMs: Math.round(span.endMs) } : {}),
+      };
+    } catch (err) {
+      return { id: item.id, error: (err as Error).message ?? String(err) };
+    }
+  }
+
+  /** Runs the speaker's voice stream over the clip; calls for one speaker are serialised. */
+  #voice(item: ManifestItem, samples: Float32Array, span: { startMs: number; endMs: number }) {
+    const key = item.speaker ?? `\u0000${item.id}`;
+    let sv = this.#voices.get(key);
+    if (!sv) {
+      sv = { stage: this.engine.createVoice()!, offsetMs: 0, chain: Promise.resolve() };
+      this.#voices.set(key, sv);
+    }
+    const s = sv;
+    const run = s.chain.then(async () => {
+      const offset = s.offsetMs;
+      s.stage.push(samples);
+      s.offsetMs += samples.length / SAMPLES_PER_MS;
+      return await s.stage.analyze({
+        utteranceId: item.id,
+        startMs: offset + span.startMs,
+        endMs: offset + span.endMs,
+        final: true,
+      });
+    });
+    s.chain = run.catch(() => {});
+    if (item.speaker === undefined) run.finally(() => this.#voices.delete(key));
+    return run;
+  }
+
+  async #face(item: ManifestItem, span: { startMs: number; endMs: number }): Promise<ModalityEstimate | null> {
+    if (!this.engine.face) return null;
+    const extractor = await this.faceExtractor();
+    if (!extractor) return null;
+    const frames = await extractor.extract(item.media!);
+    if (frames.length === 0) return null;
+    const stage: FaceStage = this.engine.createFace()!;
+    for (const f of frames) stage.push(f);
+    const lastMs = frames[frames.length - 1].timeMs;
+    // A still image (or a silent clip) is judged over all its frames.
+    const s = span.endMs > span.startMs ? span : { startMs: 0, endMs: lastMs + 1 };
+    const est = await stage.analyze({ utteranceId: item.id, startMs: s.startMs, endMs: Math.max(s.endMs, 1), final: true });
+    stage.release();
+    return est;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The models of a server, loaded once at start: Silero VAD (always) and the voice, face and
+ * text emotion models when their files are in the models folder. A model whose files are
+ * present but broken stops the start with a clear error; a model that is absent disables its
+ * modality, and `/v1/health` says so.
+ */
+import { fileURLToPath } from "node:url";
+import { FaceModel, FaceStream } from "../face/mod.ts";
+import type { BatchSchedulerOptions } from "../inference/batch_scheduler.ts";
+import type { Modality } from "../modality/estimate.ts";
+import { SileroVad } from "../segment/silero_vad.ts";
+import { Conversation } from "../text/conversation.ts";
+import { TextModel } from "../text/text_model.ts";
+import { VoiceModel, VoiceStream } from "../voice/mod.ts";
+import type { StageFactory } from "./stages.ts";
+
+/** The default models folder: models/ in the repository. */
+export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../models", import.meta.url));
+
+/** Options for {@linkcode Engine.load}. */
+export interface EngineOptions {
+  /** Folder holding the ONNX files and cards. Default models/. */
+  modelsDir?: string;
+  /** Modalities to leave out even when their model exists. */
+  disable?: Modality[];
+  /** Batching of every model's shared queue. */
+  scheduler?: BatchSchedulerOptions;
+}
+
+/** A model as reported by `/v1/models`. */
+export interface ModelInfo {
+  name: string;
+  modality: Modality | "vad";
+  card: Record<string, unknown>;
+}
+
+/** Files each modality's model needs, relative to the models folder. */
+const MODEL_FILES: Record<Modality, string> = {
+  voice: "voice_emotion.onnx",
+  face: "face_mlp.onnx",
+  text: "text_emotion.onnx",
+};
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Loaded models and the stage factory built on them. */
+export class Engine implements StageFactory {
+  private constructor(
+    readonly vad: SileroVad,
+    readonly voice: VoiceModel | undefined,
+    readonly face: FaceModel | undefined,
+    readonly text: TextModel | undefined,
+    /** Why a modality is unavailable. */
+    readonly unavailable: Partial<Record<Modality, string>>,
+  ) {}
+
+  /** Loads every model once. */
+  static async load(options: EngineOptions = {}): Promise<Engine> {
+    const dir = options.modelsDir ?? DEFAULT_MODELS_DIR;
+    const unavailable: Partial<Record<Modality, string>> = {};
+    const want = async (m: Modality) => {
+      if (options.disable?.includes(m)) {
+        unavailable[m] = "disabled by option";
+        return false;
+      }
+      if (!(await exists(`${dir}/${MODEL_FILES[m]}`))) {
+        unavailable[m] = `no model file ${MODEL_FILES[m]} in ${dir}`;
+        return false;
+      }
+      return true;
+    };
+    const sched = options.scheduler ? { scheduler: options.scheduler } : {};
+    const [vad, voice, face, text] = await Promise.all([
+      SileroVad.load(),
+      (await want("voice")) ? VoiceModel.load(dir, sched) : undefined,
+      (await want("face")) ? FaceModel.load(dir, sched) : undefined,
+      (await want("text")) ? TextModel.load(dir, sched) : undefined,
+    ]);
+    return new Engine(vad, voice, face, text, unavailable);
+  }
+
+  /** Modalities with a loaded model. */
+  get modalities(): Modality[] {
+    return (["voice", "face", "text"] as const).filter((m) => this[m] !== undefined);
+  }
+
+  /** Loaded models with their cards. */
+  models(): ModelInfo[] {
+    const out: ModelInfo[] = [{
+      name: "silero_vad@5",
+      modality: "vad",
+      card: {
+        name: "silero_vad",
+        version: "5",
+        source: "@ricky0123/vad-web (npm), dist/silero_vad_v5.onnx",
+        licence: "MIT (snakers4/silero-vad)",
+        frameSamples: 512,
+        sampleRate: 16000,
+      },
+    }];
+    if (this.voice) out.push({ name: this.voice.name, modality: "voice", card: this.voice.card });
+    if (this.face) out.push({ name: this.face.name, modality: "face", card: this.face.card });
+    if (this.text) out.push({ name: this.text.name, modality: "text", card: this.text.card });
+    return out;
+  }
+
+  createVoice(): VoiceStream | undefined {
+    return this.voice ? new VoiceStream(this.voice) : undefined;
+  }
+
+  createFace(): FaceStream | undefined {
+    return this.face ? new FaceStream(this.face) : undefined;
+  }
+
+  createText(): Conversation | undefined {
+    return this.text ? new Conversation(this.text) : undefined;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * What the session needs from each modality stage. The voice, face and text modules implement
+ * these; the session depends only on the shapes, so it can run with any subset of models.
+ */
+import type { FaceFrame } from "../face/face_frame.ts";
+import type { AnalysisSpan, ModalityEstimate } from "../modality/estimate.ts";
+
+/** Per-participant voice stage. */
+export interface VoiceStage {
+  push(samples: Float32Array): void;
+  analyze(span: AnalysisSpan): Promise<ModalityEstimate | null>;
+  summary(span: AnalysisSpan): object;
+  release(): void;
+}
+
+/** Per-participant face stage. */
+export interface FaceStage {
+  push(frame: FaceFrame): void;
+  analyze(span: AnalysisSpan): Promise<ModalityEstimate | null>;
+  release(): void;
+}
+
+/** One turn of the conversation. */
+export interface Turn {
+  speaker: string;
+  text: string;
+}
+
+/** Per-session text stage: the conversation context and the text model. */
+export interface TextStage {
+  estimate(turn: Turn): Promise<ModalityEstimate | null>;
+  commit(turn: Turn): void;
+}
+
+/** Creates stages for new participants and sessions; models behind it are loaded once. */
+export interface StageFactory {
+  createVoice?(): VoiceStage | undefined;
+  createFace?(): FaceStage | undefined;
+  createText?(): TextStage | undefined;
+}

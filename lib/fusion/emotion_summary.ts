@@ -1,0 +1,69 @@
+/**
+ * Fuses modality estimates and shapes the result as the emotion fields of events and manifest
+ * output lines, so the live server and `analyze` report exactly the same thing.
+ */
+import { argmaxLabel, type Emotion, type Sentiment } from "../emotion/labels.ts";
+import type { Modality, ModalityEstimate } from "../modality/estimate.ts";
+import type { ModalityEntry } from "../protocol/events.ts";
+import { fuse, type FusionOptions } from "./fuse.ts";
+
+/** Every modality, in reporting order. */
+export const MODALITIES: readonly Modality[] = ["voice", "face", "text"];
+
+/** The fused emotion with one entry per modality used. */
+export interface EmotionSummary {
+  label: Emotion;
+  probs: number[];
+  confidence: number;
+  uncertainty: number;
+  valence: number;
+  arousal: number;
+  sentiment?: Record<Sentiment, number>;
+  modalities: Partial<Record<Modality, ModalityEntry>>;
+  missing: Modality[];
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** Fuses the non-null estimates; null when there are none. */
+export function summarizeEmotion(
+  estimates: readonly (ModalityEstimate | null | undefined)[],
+  options?: FusionOptions,
+): EmotionSummary | null {
+  const present = estimates.filter((e): e is ModalityEstimate => e != null);
+  if (present.length === 0) return null;
+  const fused = fuse(present, options);
+  const modalities: Partial<Record<Modality, ModalityEntry>> = {};
+  for (const e of present) {
+    modalities[e.modality] = {
+      probs: e.probs.map(round4),
+      label: argmaxLabel(e.probs),
+      confidence: round4(e.confidence),
+      uncertainty: round4(e.uncertainty),
+      valence: round4(e.valence),
+      arousal: round4(e.arousal),
+      coverage: round4(e.coverage),
+      weight: round4(fused.weights[e.modality] ?? 0),
+      model: e.model,
+      ...(e.sentiment ? { sentiment: roundRecord(e.sentiment) } : {}),
+    };
+  }
+  const sentiment = present.find((e) => e.sentiment)?.sentiment;
+  return {
+    label: fused.label,
+    probs: fused.probs.map(round4),
+    confidence: round4(fused.confidence),
+    uncertainty: round4(fused.uncertainty),
+    valence: round4(fused.valence),
+    arousal: round4(fused.arousal),
+    ...(sentiment ? { sentiment: roundRecord(sentiment) } : {}),
+    modalities,
+    missing: MODALITIES.filter((m) => !modalities[m]),
+  };
+}
+
+function roundRecord<K extends string>(r: Record<K, number>): Record<K, number> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round4(v as number)])) as Record<K, number>;
+}

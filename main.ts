@@ -1,0 +1,87 @@
+/**
+ * affectstream command line: `serve` (the live server with its dashboard), `analyze` (recorded
+ * files through the same pipeline) and `eval` (quality report over a labelled manifest).
+ */
+import { parseArgs } from "node:util";
+import { startServer } from "./lib/server.ts";
+import { runAnalyze } from "./lib/cli/analyze.ts";
+import type { Modality } from "./lib/modality/estimate.ts";
+
+const USAGE = `affectstream — real-time multimodal emotion analysis
+
+  deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--disable voice,face,text]
+  deno task analyze FILE...                       events of each file as JSON lines on stdout
+  deno task analyze --manifest items.jsonl [--out preds.jsonl] [--fps 5] [--face-model PATH]
+`;
+
+function parseModalities(s: string | undefined): Modality[] {
+  if (!s) return [];
+  const out = s.split(",").map((x) => x.trim()).filter(Boolean);
+  for (const m of out) {
+    if (m !== "voice" && m !== "face" && m !== "text") throw new Error(`--disable: unknown modality "${m}"`);
+  }
+  return out as Modality[];
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8787" },
+      models: { type: "string" },
+      "face-model": { type: "string" },
+      disable: { type: "string" },
+      manifest: { type: "string" },
+      out: { type: "string" },
+      fps: { type: "string", default: "5" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help || !command || command === "help") {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const disable = parseModalities(values.disable);
+  switch (command) {
+    case "serve": {
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
+      const server = await startServer({
+        host: values.host,
+        port,
+        engine: { modelsDir: values.models, disable },
+        app: { static: { faceModelPath: values["face-model"] } },
+      });
+      console.error(
+        `affectstream listening on http://${server.hostname}:${server.port}/ ` +
+          `(modalities: ${server.engine.modalities.join(", ") || "none"}; VAD ready)`,
+      );
+      for (const [m, why] of Object.entries(server.engine.unavailable)) console.error(`  ${m}: unavailable — ${why}`);
+      return await new Promise<number>(() => {});
+    }
+    case "analyze":
+      return await runAnalyze({
+        files: positionals,
+        manifest: values.manifest,
+        out: values.out,
+        fps: Number(values.fps),
+        faceModelPath: values["face-model"],
+        engine: { modelsDir: values.models, disable },
+      });
+    default:
+      console.error(`unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    Deno.exit(1);
+  }
+}
