@@ -1,0 +1,94 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { decodeAudio } from "../media/decode.ts";
+import { OnnxModel, ort } from "../inference/onnx_model.ts";
+import { LldExtractor } from "./lld_extractor.ts";
+import { LLD_COUNT } from "./lld_names.ts";
+import { computeFunctionals } from "./functionals.ts";
+import { normalizeWith } from "./speaker_normalizer.ts";
+import { VoiceModel } from "./voice_model.ts";
+import { VoiceStream } from "./voice_stream.ts";
+
+interface FixtureClip {
+  path: string;
+  rawFeatures: number[];
+  mean: number[];
+  variance: number[];
+  input: number[];
+  logits: number[];
+}
+const fixture = JSON.parse(Deno.readTextFileSync(new URL("./testdata/voice_parity.json", import.meta.url))) as {
+  tolerance: number;
+  clips: FixtureClip[];
+};
+const DATA = "../shared/data";
+
+/** Live path: chunked push through the streaming extractor, then functionals. */
+async function liveFeatures(path: string): Promise<Float64Array> {
+  const audio = await decodeAudio(`${DATA}/${path}`);
+  const ex = new LldExtractor();
+  const frames: Float32Array[] = [];
+  for (let i = 0; i < audio.length; i += 480) ex.push(audio.subarray(i, i + 480), (l) => frames.push(l.slice()));
+  const llds = new Float32Array(frames.length * LLD_COUNT);
+  frames.forEach((f, t) => llds.set(f, t * LLD_COUNT));
+  return computeFunctionals(llds, frames.length)!;
+}
+
+describe("voice model parity (ONNX in Deno vs PyTorch)", () => {
+  it("gives PyTorch's logits within 1e-4 on features from the live path", async () => {
+    const model = await VoiceModel.load("models");
+    const onnx = await OnnxModel.load("models/voice_emotion.onnx", { inputs: ["features"], outputs: ["logits"] });
+    assert.ok(fixture.clips.length >= 3);
+    for (const clip of fixture.clips) {
+      const live = await liveFeatures(clip.path);
+      live.forEach((v, i) =>
+        assert.ok(Math.abs(v - clip.rawFeatures[i]) <= 1e-9 * Math.max(1, Math.abs(v)), `${clip.path} f${i}`)
+      );
+      const x = model.featureIndices.map((i) => live[i]);
+      const input = normalizeWith(x, clip.mean, clip.variance, model.normalization.clip);
+      input.forEach((v, i) => assert.ok(Math.abs(v - clip.input[i]) < 1e-5, `${clip.path} input ${i}`));
+      const out = await onnx.run({ features: new ort.Tensor("float32", input, [1, input.length]) });
+      const logits = out.logits.data as Float32Array;
+      logits.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - clip.logits[i]) < fixture.tolerance,
+          `${clip.path} logit ${i}: ${v} vs ${clip.logits[i]}`,
+        )
+      );
+    }
+    await onnx.release();
+    await model.release();
+  });
+});
+
+describe("VoiceStream", () => {
+  it("estimates a whole pushed utterance and learns the speaker from final spans", async () => {
+    const model = await VoiceModel.load("models");
+    const stream = new VoiceStream(model);
+    const audio = await decodeAudio(`${DATA}/voice/emodb/03a01Wa.flac`);
+    for (let i = 0; i < audio.length; i += 320) stream.push(audio.subarray(i, i + 320));
+    const span = { utteranceId: "u1", startMs: 0, endMs: (audio.length / 16000) * 1000, final: true };
+    const est = (await stream.analyze(span))!;
+    assert.equal(est.modality, "voice");
+    assert.equal(est.model, "voice_emotion@1");
+    assert.ok(Math.abs(est.probs.reduce((s, p) => s + p, 0) - 1) < 1e-6);
+    assert.ok(est.coverage > 0.2 && est.coverage <= 1);
+    assert.ok(est.valence >= -1 && est.valence <= 1 && est.arousal >= -1 && est.arousal <= 1);
+    assert.equal(stream.speakerUtterances, 1);
+    const sum = stream.summary(span);
+    assert.ok(sum.f0MeanHz! > 70 && sum.f0MeanHz! < 250, `male F0 ${sum.f0MeanHz}`);
+    stream.release();
+    assert.throws(() => stream.push(new Float32Array(10)));
+    await model.release();
+  });
+
+  it("returns null for silence and keeps memory bounded over a long call", async () => {
+    const model = await VoiceModel.load("models");
+    const stream = new VoiceStream(model, { historyMs: 5000 });
+    for (let i = 0; i < 200; i++) stream.push(new Float32Array(1600)); // 20 s
+    assert.equal(await stream.analyze({ utteranceId: "s", startMs: 17000, endMs: 19000, final: true }), null);
+    assert.equal(stream.speakerUtterances, 0);
+    stream.release();
+    await model.release();
+  });
+});
