@@ -29,6 +29,7 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
       unavailable: engine.unavailable,
       sessions: registry.sessions.size,
       executionProvider: engine.vad.model.executionProvider,
+      inference: { vad: engine.vad.scheduler.stats },
     }));
 
   app.get("/v1/models", (c) => c.json({ models: engine.models() }));

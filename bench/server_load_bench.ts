@@ -1,0 +1,173 @@
+/**
+ * Load benchmark of the live server: N simulated participants stream real speech (RAVDESS
+ * clips, one actor each, back to back) in real time over loopback, in 20 ms PCM messages.
+ * Reports, per N: server CPU per participant, VAD cost per second of audio, and the latency from
+ * the message carrying the last audio frame of an utterance's closing silence to the arrival of
+ * its `utterance.end` (p50/p99). The server runs as a separate process so the clients' CPU is
+ * not counted; N is real-time when p99 ≤ 50 ms and no audio was dropped or refused.
+ *
+ *   deno task bench server_load            (default N = 16, 32, 64, 96, 128; 20 s each)
+ *   BENCH_N=64 BENCH_SECONDS=30 deno task bench server_load
+ */
+import { decodeAudio } from "../lib/media/decode.ts";
+import { resolveSegmenterOptions } from "../lib/segment/vad_segmenter.ts";
+import { DATA_DIR, listClips } from "../lib/testing/data.ts";
+import { toPcm16 } from "../lib/testing/ws_client.ts";
+
+const NS = (Deno.env.get("BENCH_N") ?? "16,32,64,96,128").split(",").map(Number);
+const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 20);
+const WARMUP_MS = 3000;
+const PER_SESSION = 8;
+const FRAME = 320; // 20 ms at 16 kHz
+const seg = resolveSegmenterOptions();
+const CLOSE_DELAY_MS = Math.ceil(seg.minSilenceMs / seg.frameMs) * seg.frameMs - seg.postRollMs;
+
+async function speakerAudio(actor: number, seconds: number): Promise<Int16Array> {
+  const dir = `voice/ravdess/Actor_${String(actor).padStart(2, "0")}`;
+  const parts: Float32Array[] = [];
+  let total = 0;
+  for (const path of listClips(dir)) {
+    const s = await decodeAudio(path);
+    parts.push(s);
+    total += s.length;
+    if (total >= seconds * 16000) break;
+  }
+  const out = new Float32Array(total);
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  const pcm = toPcm16(out);
+  return new Int16Array(pcm.buffer);
+}
+
+function procCpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
+  return ticks * 10; // USER_HZ = 100 on Linux
+}
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))];
+}
+
+async function startServer(port: number): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port)],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/health`);
+      if (r.ok) {
+        await r.body?.cancel();
+        return child;
+      }
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("server did not start");
+}
+
+async function runLoad(n: number, audio: Int16Array[], port: number, pid: number) {
+  const base = `ws://127.0.0.1:${port}/v1/sessions`;
+  const run = `r${n}-${Date.now()}`;
+  const sends: { mediaMs: number; wall: number }[][] = Array.from({ length: n }, () => []);
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  const subs: WebSocket[] = [];
+  for (let s = 0; s < Math.ceil(n / PER_SESSION); s++) {
+    const ws = new WebSocket(`${base}/${run}-${s}/events`);
+    ws.onmessage = (e) => {
+      const ev = JSON.parse(e.data);
+      const i = Number(String(ev.participantId).slice(1));
+      if (ev.type === "error") errors[ev.code] = (errors[ev.code] ?? 0) + 1;
+      if (ev.type !== "utterance.end" || ev.reason !== "silence") return;
+      const trigger = ev.endMs + CLOSE_DELAY_MS;
+      const sent = sends[i].find((x) => x.mediaMs >= trigger);
+      if (sent && sent.wall - sends[i][0].wall > WARMUP_MS) latencies.push(performance.now() - sent.wall);
+    };
+    await new Promise((r) => ws.onopen = r);
+    subs.push(ws);
+  }
+  const socks: WebSocket[] = [];
+  for (let i = 0; i < n; i++) {
+    const ws = new WebSocket(`${base}/${run}-${Math.floor(i / PER_SESSION)}/participants/p${i}/ingest`);
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === "error") errors[m.code] = (errors[m.code] ?? 0) + 1;
+    };
+    await new Promise((r) => ws.onopen = r);
+    ws.send(JSON.stringify({ type: "hello", audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } }));
+    socks.push(ws);
+  }
+  const health0 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
+  const cpu0 = procCpuMs(pid);
+  const t0 = performance.now();
+  const frames = Math.floor(SECONDS * 1000 / 20);
+  let maxLag = 0;
+  for (let f = 0; f < frames; f++) {
+    const due = t0 + f * 20;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    maxLag = Math.max(maxLag, performance.now() - due);
+    for (let i = 0; i < n; i++) {
+      // Stagger participants so their frames do not all land in the same tick.
+      const a = audio[i % audio.length];
+      const off = ((f + i * 7) * FRAME) % (a.length - FRAME);
+      socks[i].send(a.subarray(off, off + FRAME));
+      sends[i].push({ mediaMs: (f + 1) * 20, wall: performance.now() });
+    }
+  }
+  const wallMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 1000));
+  const cpuMs = procCpuMs(pid) - cpu0;
+  const health1 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
+  for (const ws of socks) ws.close();
+  for (const ws of subs) ws.close();
+  const vad0 = health0.inference.vad, vad1 = health1.inference.vad;
+  const vadItems = vad1.items - vad0.items;
+  return {
+    participants: n,
+    seconds: SECONDS,
+    serverCpuPct: Math.round(cpuMs / wallMs * 1000) / 10,
+    cpuPerParticipantPct: Math.round(cpuMs / wallMs / n * 10000) / 100,
+    vadMsPerAudioSecond: Math.round((vad1.busyMs - vad0.busyMs) / (vadItems * 0.032) * 100) / 100,
+    vadMeanBatch: Math.round(vadItems / Math.max(1, vad1.batches - vad0.batches) * 10) / 10,
+    utterances: latencies.length,
+    p50Ms: Math.round(pct(latencies, 50) * 10) / 10,
+    p99Ms: Math.round(pct(latencies, 99) * 10) / 10,
+    clientMaxLagMs: Math.round(maxLag),
+    errors,
+  };
+}
+
+const audio: Int16Array[] = [];
+for (let a = 1; a <= 18; a++) audio.push(await speakerAudio(a, 40));
+const port = 18000 + Math.floor(Math.random() * 1000);
+const server = await startServer(port);
+const results = [];
+try {
+  for (const n of NS) {
+    const r = await runLoad(n, audio, port, server.pid);
+    const realTime = r.p99Ms <= 50 && Object.keys(r.errors).length === 0 && r.utterances > 0;
+    results.push({ ...r, realTime });
+    console.log(JSON.stringify({ ...r, realTime }));
+  }
+} finally {
+  server.kill("SIGTERM");
+  await server.status;
+}
+const best = results.filter((r) => r.realTime).map((r) => r.participants);
+console.log("\nparticipants | server CPU | CPU/participant | VAD ms per audio s | mean batch | p50 ms | p99 ms | real-time");
+for (const r of results) {
+  console.log(
+    `${String(r.participants).padStart(12)} | ${String(r.serverCpuPct).padStart(9)}% | ${String(r.cpuPerParticipantPct).padStart(14)}% | ` +
+      `${String(r.vadMsPerAudioSecond).padStart(18)} | ${String(r.vadMeanBatch).padStart(10)} | ${String(r.p50Ms).padStart(6)} | ` +
+      `${String(r.p99Ms).padStart(6)} | ${r.realTime ? "yes" : "no " + JSON.stringify(r.errors)}`,
+  );
+}
+console.log(`largest real-time N: ${best.length ? Math.max(...best) : "none"} (data: ${DATA_DIR})`);
+await Deno.mkdir("artifacts/bench", { recursive: true });
+await Deno.writeTextFile("artifacts/bench/server_load.json", JSON.stringify({ results, date: new Date().toISOString() }, null, 2));
