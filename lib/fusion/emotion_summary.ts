@@ -1,6 +1,7 @@
 /**
  * Fuses modality estimates and shapes the result as the emotion fields of events and manifest
- * output lines, so the live server and `analyze` report exactly the same thing.
+ * output lines, so the live server and `analyze` report exactly the same thing. Every entry
+ * carries its fusion weight; `missing` lists the modalities that gave no estimate.
  */
 import { argmaxLabel, type Emotion, type Sentiment } from "../emotion/labels.ts";
 import type { Modality, ModalityEstimate } from "../modality/estimate.ts";
@@ -18,6 +19,7 @@ export interface EmotionSummary {
   uncertainty: number;
   valence: number;
   arousal: number;
+  /** Fused sentiment (emotion-derived, mixed with the text head when text is present; see fuse.ts). */
   sentiment?: Record<Sentiment, number>;
   modalities: Partial<Record<Modality, ModalityEntry>>;
   missing: Modality[];
@@ -50,7 +52,6 @@ export function summarizeEmotion(
       ...(e.sentiment ? { sentiment: roundRecord(e.sentiment) } : {}),
     };
   }
-  const sentiment = present.find((e) => e.sentiment)?.sentiment;
   return {
     label: fused.label,
     probs: fused.probs.map(round4),
@@ -58,7 +59,7 @@ export function summarizeEmotion(
     uncertainty: round4(fused.uncertainty),
     valence: round4(fused.valence),
     arousal: round4(fused.arousal),
-    ...(sentiment ? { sentiment: roundRecord(sentiment) } : {}),
+    sentiment: roundRecord(fused.sentiment),
     modalities,
     missing: MODALITIES.filter((m) => !modalities[m]),
   };
