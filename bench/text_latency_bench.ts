@@ -42,7 +42,9 @@ const results: Record<string, number> = {
   "estimate p95 ms": quantile(perUtterance, 0.95),
   "estimate max ms": Math.max(...perUtterance),
 };
-const windows = turns.slice(4, 4 + 128).map((t, i) => encodeWindow(model.tokenizer, turns.slice(i, i + 4), t, model.contextTurns));
+const windows = turns.slice(4, 4 + 128).map((t, i) =>
+  encodeWindow(model.tokenizer, turns.slice(i, i + 4), t, model.contextTurns)
+);
 for (const n of [1, 8, 32, 128]) {
   const batch = windows.slice(0, n);
   await model.run(batch);

@@ -5,14 +5,20 @@ Run by `deno task train:text` (training/text/train.ts), which tokenises the corp
 Writes <out-dir>/text_emotion.onnx, <out-dir>/text_emotion.confusion.png, the parity fixture and a JSON report
 (metrics per epoch, temperatures, ECE) that train.ts turns into the model card.
 """
-import argparse
-import json
 import os
-import sys
-import time
 
-import numpy as np
-import torch
+# Before numpy/torch load OpenBLAS: its own thread pool makes small matrix products ~7x slower on a busy
+# 2-core machine even with torch.set_num_threads(1).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from text_data import SPLIT_DEV, SPLIT_TRAIN, TextData, encode_batch  # noqa: E402
@@ -58,9 +64,9 @@ def main():
     corpus_weight[data.corpus_index("meld")] = args.meld_weight
     if args.pretrain_epochs > 0:
         train_turns = np.unique(data.window[train_ex][data.window[train_ex] >= 0])
+        vectors = pretrain_embeddings(data, train_turns, args.emb_dim, args.pretrain_epochs, seed=args.seed)
         with torch.no_grad():
-            model.embedding.weight.copy_(pretrain_embeddings(data, train_turns, args.emb_dim, args.pretrain_epochs,
-                                                             seed=args.seed))
+            model.embedding.weight.copy_(vectors)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     n_batches = sum(1 for _ in data.batches(train_ex, args.batch))
     total_steps = args.epochs * n_batches

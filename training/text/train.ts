@@ -71,7 +71,7 @@ if (!values["skip-training"]) {
     args,
     stdout: "inherit",
     stderr: "inherit",
-    env: { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    env: { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
   }).spawn().status;
   if (!status.success) {
     console.error(`${values.python} ${args.join(" ")} failed with code ${status.code}`);
