@@ -1,0 +1,62 @@
+"""Voice head validation predictions without leakage: the shipped model is trained on every
+speaker, so this re-runs its recipe (the card's feature set and hyper-parameters, speaker-grouped
+6-fold CV as in training/voice/train.py) and keeps each clip's out-of-fold logits.
+
+  /usr/bin/python3 training/fusion/voice_oof.py [--cache ~/.cache/affectstream/voice/voice_features.json]
+      [--card models/voice_emotion.card.json] [--seeds 3]
+writes ~/.cache/affectstream/fusion/voice_val.json (HeadPredictions, training/fusion/head_predictions.ts)."""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "voice"))
+import voice_training as vt  # noqa: E402
+
+torch.set_num_threads(1)
+N_FOLDS = 6
+SHRINK_K = 10.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cache", default=os.path.expanduser("~/.cache/affectstream/voice/voice_features.json"))
+    ap.add_argument("--card", default="models/voice_emotion.card.json")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--out", default=os.path.expanduser("~/.cache/affectstream/fusion/voice_val.json"))
+    args = ap.parse_args()
+    card = json.load(open(args.card))
+    cols = card["inputs"][0]["featureIndices"]
+    hp = card["architecture"]["hyperparameters"]
+    shrink = card["normalization"].get("shrinkage", SHRINK_K)
+    X_all, y, speakers, corpora, paths, _ = vt.load_cache(args.cache)
+    X = X_all[:, cols]
+    folds = vt.speaker_folds(speakers, N_FOLDS)
+    logits = np.zeros((len(y), 7))
+    for f in np.unique(folds):
+        tr, te = folds != f, folds == f
+        pm, pv = vt.prior_stats(X[tr])
+        model = vt.train_ensemble(vt.speaker_normalise(X[tr], speakers[tr], pm, pv, shrink), y[tr], hp,
+                                  list(range(args.seeds)))
+        logits[te] = vt.predict_logits(model, vt.speaker_normalise(X[te], speakers[te], pm, pv, shrink))
+        sys.stderr.write(f"fold {f}: acc {float((logits[te].argmax(1) == y[te]).mean()):.3f}\n")
+    # the temperature each clip would get: fitted on the other folds' out-of-fold logits
+    temps = {int(f): float(vt.fit_temperature(logits[folds != f], y[folds != f])) for f in np.unique(folds)}
+    acc = float((logits.argmax(1) == y).mean())
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    out = dict(modality="voice", model=f"{card['name']}@{card['version']}",
+               temperature=float(np.mean(list(temps.values()))),
+               protocol=f"speaker-grouped {N_FOLDS}-fold CV re-run of the card's recipe ({args.seeds} seeds), "
+                        f"out-of-fold logits; speaker statistics from the held-out speaker's clips",
+               foldTemperatures=temps,
+               samples=[dict(id=paths[i], label=int(y[i]), logits=logits[i].tolist(), group=str(speakers[i]),
+                             fold=int(folds[i]), corpus=str(corpora[i])) for i in range(len(y))])
+    json.dump(out, open(args.out, "w"))
+    print(f"voice: {len(y)} out-of-fold predictions, accuracy {acc:.4f} → {args.out}")
+
+
+if __name__ == "__main__":
+    main()
