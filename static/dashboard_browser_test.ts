@@ -165,7 +165,15 @@ Deno.test(
       assert.deepEqual(names, ["Alice", "Bob"]);
       assert.equal((await status(page2)).states.ingest?.state, "ready");
 
-      await page.waitForTimeout(1_000); // one more utterance or estimate on screen
+      // Bob's speech reaches Alice's page through the events socket alone.
+      await page.waitForFunction(
+        () =>
+          (globalThis as any).document.querySelectorAll(
+            "article.participant:nth-child(2) [data-role=utterances] li.utterance:not(.open)",
+          ).length >= 1,
+        null,
+        { timeout: 15_000 },
+      );
       await Deno.mkdir(new URL("../artifacts/", import.meta.url), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       assert.deepEqual(pageErrors, []);

@@ -23,6 +23,7 @@ const MAX_WIDTH = 640;
 const PACE_SLACK_MS = 15;
 /** After this long without a detected face the state turns to "no face". */
 const NO_FACE_AFTER_MS = 1500;
+const NO_FACE_TEXT = "no face detected — face the camera, check the lighting";
 
 /**
  * @typedef {object} FaceCaptureOptions
@@ -145,14 +146,13 @@ export class FaceCapture {
   }
 
   #checkNoFace(now) {
-    if (this.state === "face" && now - this.lastFaceAt > NO_FACE_AFTER_MS) {
-      this.#setState("no-face", "no face detected — face the camera, check the lighting");
-    }
+    if (this.state !== "failed" && now - this.lastFaceAt > NO_FACE_AFTER_MS) this.#setState("no-face", NO_FACE_TEXT);
   }
 
   #setState(state, detail) {
-    if (state === this.state) return;
+    if (state === this.state && detail === this.detail) return;
     this.state = state;
+    this.detail = detail;
     this.options.onState({ state, detail });
   }
 }

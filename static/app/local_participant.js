@@ -55,7 +55,8 @@ export class LocalParticipant {
   /**
    * @param {{origin: string, sessionId: string, participantId: string, name: string,
    *   preview: HTMLVideoElement, onStatus: StatusListener, onServerError: (e: object) => void,
-   *   onLevel?: (rms: number) => void, onInterim?: (text: string) => void}} options
+   *   onLevel?: (rms: number) => void, onInterim?: (text: string) => void,
+   *   onDevices?: (granted: {audio: boolean, video: boolean}) => void}} options
    */
   constructor(options) {
     this.options = options;
@@ -85,6 +86,7 @@ export class LocalParticipant {
       onStatus("mic", "starting", "starting the microphone…");
     }
     if (video) this.streams.push(video);
+    this.options.onDevices?.({ audio: Boolean(audio), video: Boolean(video) });
 
     this.ingest = new IngestClient({
       origin: this.options.origin,

@@ -137,6 +137,10 @@ async function enter(mode) {
     onStatus: (key, state, detail) => status.set(key, state, detail),
     onServerError: (e) => showError(e, "server"),
     onLevel: (rms) => (meter.value = Math.min(1, Math.sqrt(rms) * 1.5)),
+    onDevices: ({ audio, video }) => {
+      $("preview").hidden = !video;
+      $("mic-level-wrap").hidden = !audio;
+    },
     onInterim: (text) => ($("interim").textContent = text ? `hearing: ${text}` : ""),
   });
   await local.start();

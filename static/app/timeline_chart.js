@@ -94,6 +94,13 @@ export class TimelineChart {
       visible.forEach((p, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, xOf(p.tMs), yOf(s.value(p))));
       ctx.stroke();
       const last = visible[visible.length - 1];
+      if (visible.length === 1) {
+        // A lone estimate has no line yet: show it as a point.
+        ctx.fillStyle = s.color;
+        ctx.beginPath();
+        ctx.arc(xOf(last.tMs), yOf(s.value(last)), 3, 0, 2 * Math.PI);
+        ctx.fill();
+      }
       ends.push({ s, y: yOf(s.value(last)), v: s.value(last) });
     }
     ctx.setLineDash([]);
@@ -172,8 +179,10 @@ export class TimelineChart {
     ends.sort((a, b) => a.y - b.y);
     const ys = ends.map((e) => Math.min(Math.max(e.y, y0 + 4), y1 - 4));
     for (let i = 1; i < ys.length; i++) ys[i] = Math.max(ys[i], ys[i - 1] + LABEL_GAP);
-    const overflow = ys.length ? ys[ys.length - 1] - (y1 + 6) : 0;
-    if (overflow > 0) { for (let i = 0; i < ys.length; i++) ys[i] -= overflow; }
+    // Then upwards from the bottom edge: only the labels pushed too low move back up.
+    for (let i = ys.length - 1; i >= 0; i--) {
+      ys[i] = Math.min(ys[i], i === ys.length - 1 ? y1 + 2 : ys[i + 1] - LABEL_GAP);
+    }
     ctx.textBaseline = "middle";
     ends.forEach((e, i) => {
       ctx.strokeStyle = e.s.color;
