@@ -25,6 +25,8 @@ export interface EngineOptions {
   disable?: Modality[];
   /** Batching of every model's shared queue. */
   scheduler?: BatchSchedulerOptions;
+  /** Run Silero VAD in its own worker thread (the server does; offline analysis does not). Default false. */
+  vadWorker?: boolean;
 }
 
 /** A model as reported by `/v1/models`. */
@@ -78,7 +80,7 @@ export class Engine implements StageFactory {
     };
     const sched = options.scheduler ? { scheduler: options.scheduler } : {};
     const [vad, voice, face, text] = await Promise.all([
-      SileroVad.load(),
+      SileroVad.load({ worker: options.vadWorker }),
       (await want("voice")) ? VoiceModel.load(dir, sched) : undefined,
       (await want("face")) ? FaceModel.load(dir, sched) : undefined,
       (await want("text")) ? TextModel.load(dir, sched) : undefined,
@@ -109,6 +111,11 @@ export class Engine implements StageFactory {
     if (this.face) out.push({ name: this.face.name, modality: "face", card: this.face.card });
     if (this.text) out.push({ name: this.text.name, modality: "text", card: this.text.card });
     return out;
+  }
+
+  /** Stops the VAD worker, if any. */
+  close(): void {
+    this.vad.close();
   }
 
   createVoice(): VoiceStream | undefined {

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { BatchScheduler, type BatchSchedulerOptions } from "../inference/batch_scheduler.ts";
-import { OnnxModel, ort } from "../inference/onnx_model.ts";
+import { loadLocalVad, loadWorkerVad, type VadBackend } from "./vad_backend.ts";
 
 /** Samples per VAD frame at 16 kHz (32 ms). */
 export const VAD_FRAME_SAMPLES = 512;
@@ -33,31 +33,29 @@ export interface SileroVadOptions {
   /** Model file; default the one in @ricky0123/vad-web. */
   modelPath?: string;
   scheduler?: BatchSchedulerOptions;
+  /** Run inference in a dedicated worker thread (the server's choice). Default false. */
+  worker?: boolean;
 }
 
 /** The loaded Silero model with its shared batch queue. */
 export class SileroVad {
   readonly scheduler: BatchScheduler<VadRequest, number>;
-  readonly #sr = new ort.Tensor("int64", BigInt64Array.from([16000n]), []);
 
-  private constructor(readonly model: OnnxModel) {
-    this.scheduler = new BatchScheduler((reqs) => this.#runBatch(reqs), { name: "vad", maxBatch: 128, maxWaitMs: 2 });
+  private constructor(readonly backend: VadBackend, scheduler: BatchSchedulerOptions = {}) {
+    this.scheduler = new BatchScheduler((reqs) => this.#runBatch(reqs), {
+      name: "vad",
+      maxBatch: 128,
+      maxWaitMs: 2,
+      maxQueue: 8192,
+      ...scheduler,
+    });
   }
 
-  /** Loads the model once. */
+  /** Loads the model once (in this thread, or in a worker with `worker: true`). */
   static async load(options: SileroVadOptions = {}): Promise<SileroVad> {
-    const model = await OnnxModel.load(options.modelPath ?? defaultVadModelPath(), {
-      inputs: ["input", "state", "sr"],
-      outputs: ["output", "stateN"],
-    });
-    const vad = new SileroVad(model);
-    if (options.scheduler) {
-      (vad as { scheduler: BatchScheduler<VadRequest, number> }).scheduler = new BatchScheduler(
-        (reqs) => vad.#runBatch(reqs),
-        { name: "vad", ...options.scheduler },
-      );
-    }
-    return vad;
+    const path = options.modelPath ?? defaultVadModelPath();
+    const backend = options.worker ? await loadWorkerVad(path) : await loadLocalVad(path);
+    return new SileroVad(backend, options.scheduler);
   }
 
   /** Speech probability of one frame through the shared batch queue; updates `request.state` in place. */
@@ -68,6 +66,11 @@ export class SileroVad {
   /** Same as {@linkcode infer} but runs at once, alone; for offline analysis of single files. */
   async inferNow(request: VadRequest): Promise<number> {
     return (await this.#runBatch([request]))[0];
+  }
+
+  /** Stops the worker, if any. */
+  close(): void {
+    this.backend.close();
   }
 
   async #runBatch(reqs: VadRequest[]): Promise<number[]> {
@@ -81,13 +84,7 @@ export class SileroVad {
       state.set(r.state.subarray(0, 128), i * 128);
       state.set(r.state.subarray(128, 256), (b + i) * 128);
     });
-    const out = await this.model.run({
-      input: new ort.Tensor("float32", input, [b, width]),
-      state: new ort.Tensor("float32", state, [2, b, 128]),
-      sr: this.#sr,
-    });
-    const probs = out.output.data as Float32Array;
-    const next = out.stateN.data as Float32Array;
+    const { probs, state: next } = await this.backend.run(input, state, b);
     return reqs.map((r, i) => {
       r.state.set(next.subarray(i * 128, (i + 1) * 128), 0);
       r.state.set(next.subarray((b + i) * 128, (b + i + 1) * 128), 128);

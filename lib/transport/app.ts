@@ -28,7 +28,7 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
       modalities: engine.modalities,
       unavailable: engine.unavailable,
       sessions: registry.sessions.size,
-      executionProvider: engine.vad.model.executionProvider,
+      executionProvider: engine.vad.backend.executionProvider,
       inference: { vad: engine.vad.scheduler.stats },
     }));
 

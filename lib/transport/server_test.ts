@@ -10,7 +10,7 @@ import { DATA_DIR } from "../testing/data.ts";
 import { energySpeechExtent } from "../testing/energy_reference.ts";
 import { TestSocket, toPcm16 } from "../testing/ws_client.ts";
 
-const engine = await Engine.load();
+const engine = await Engine.load({ vadWorker: true });
 const server = await startServer({
   loadedEngine: engine,
   port: 0,
@@ -185,4 +185,7 @@ Deno.test("a transcript-only participant gets an utterance per final segment", o
   events.close();
 });
 
-globalThis.addEventListener("unload", () => void server.shutdown());
+globalThis.addEventListener("unload", () => {
+  void server.shutdown();
+  engine.close();
+});
