@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { startServer } from "./lib/server.ts";
 import { runAnalyze } from "./lib/cli/analyze.ts";
+import { runEval } from "./lib/eval/mod.ts";
 import type { Modality } from "./lib/modality/estimate.ts";
 
 const USAGE = `affectstream — real-time multimodal emotion analysis
@@ -12,6 +13,7 @@ const USAGE = `affectstream — real-time multimodal emotion analysis
   deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--disable voice,face,text]
   deno task analyze FILE...                       events of each file as JSON lines on stdout
   deno task analyze --manifest items.jsonl [--out preds.jsonl] [--fps 5] [--face-model PATH]
+  deno task eval --manifest items.jsonl [--out-dir reports/NAME]   items carry a "label"
 `;
 
 function parseModalities(s: string | undefined): Modality[] {
@@ -36,6 +38,7 @@ async function main(args: string[]): Promise<number> {
       disable: { type: "string" },
       manifest: { type: "string" },
       out: { type: "string" },
+      "out-dir": { type: "string" },
       fps: { type: "string", default: "5" },
       help: { type: "boolean", short: "h" },
     },
@@ -67,6 +70,15 @@ async function main(args: string[]): Promise<number> {
         files: positionals,
         manifest: values.manifest,
         out: values.out,
+        fps: Number(values.fps),
+        faceModelPath: values["face-model"],
+        engine: { modelsDir: values.models, disable },
+      });
+    case "eval":
+      if (!values.manifest) throw new Error("eval needs --manifest items.jsonl (items with a label)");
+      return await runEval({
+        manifest: values.manifest,
+        outDir: values["out-dir"],
         fps: Number(values.fps),
         faceModelPath: values["face-model"],
         engine: { modelsDir: values.models, disable },

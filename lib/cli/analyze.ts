@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
 import { FaceExtractor } from "../face/face_extractor.ts";
 import { decodeAudio } from "../media/decode.ts";
+import { probeMedia } from "../media/probe.ts";
 import { Session } from "../session/session.ts";
 import { ItemAnalyzer, type ItemResult } from "./item_analyzer.ts";
 import { groupByDialogue, readManifest } from "./manifest.ts";
@@ -122,9 +123,10 @@ async function analyzeFiles(
     session.events.subscribe(0, (e) => Deno.stdout.writeSync(enc.encode(JSON.stringify({ file: path, ...e }) + "\n")));
     const p = session.join("speaker");
     try {
-      const samples = await decodeAudio(path);
-      const ext = await extractor();
-      const frames = ext ? await ext.extract(path).catch(() => []) : [];
+      const info = await probeMedia(path);
+      const samples = info.hasAudio ? await decodeAudio(path) : new Float32Array(0);
+      const ext = info.hasVideo ? await extractor() : null;
+      const frames = ext ? await ext.extract(path) : [];
       p.hello({ type: "hello", audio: { sampleRate: 16000, encoding: "f32le", channels: 1 } });
       const chunk = 1600; // 100 ms
       let f = 0;

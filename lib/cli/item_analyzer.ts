@@ -10,6 +10,7 @@ import type { FaceStage, TextStage, VoiceStage } from "../engine/stages.ts";
 import type { FaceExtractor } from "../face/face_extractor.ts";
 import { summarizeEmotion } from "../fusion/emotion_summary.ts";
 import { decodeAudio } from "../media/decode.ts";
+import { probeMedia } from "../media/probe.ts";
 import type { ModalityEstimate } from "../modality/estimate.ts";
 import { detectUtterances, speechExtent } from "../segment/utterance_detector.ts";
 import type { ManifestItem } from "./manifest.ts";
@@ -51,15 +52,19 @@ export class ItemAnalyzer {
       let voice: ModalityEstimate | null = null, face: ModalityEstimate | null = null;
       let span = { startMs: 0, endMs: 0 };
       if (item.media) {
-        const samples = await decodeAudio(item.media);
-        const durationMs = samples.length / SAMPLES_PER_MS;
-        span = { startMs: 0, endMs: durationMs };
-        if (samples.length >= 512) {
-          const { probs } = await detectUtterances(this.engine.vad, samples, { partialIntervalMs: 0 });
-          span = speechExtent(probs) ?? span;
-          if (this.engine.voice) voice = await this.#voice(item, samples, span);
+        const info = await probeMedia(item.media);
+        if (!info.hasAudio && !info.hasVideo) throw new Error(`${item.media} holds neither audio nor video`);
+        span = { startMs: 0, endMs: info.durationMs };
+        if (info.hasAudio) {
+          const samples = await decodeAudio(item.media);
+          span = { startMs: 0, endMs: samples.length / SAMPLES_PER_MS };
+          if (samples.length >= 512) {
+            const { probs } = await detectUtterances(this.engine.vad, samples, { partialIntervalMs: 0 });
+            span = speechExtent(probs) ?? span;
+            if (this.engine.voice) voice = await this.#voice(item, samples, span);
+          }
         }
-        face = await this.#face(item, span);
+        if (info.hasVideo) face = await this.#face(item, info.isImage ? { startMs: 0, endMs: 0 } : span);
       }
       let textEst: ModalityEstimate | null = null;
       if (item.text?.trim() && text) {
@@ -68,7 +73,18 @@ export class ItemAnalyzer {
         text.commit(turn);
       }
       const summary = summarizeEmotion([voice, face, textEst]);
-      if (!summary) return { id: item.id, error: "no modality produced an estimate (no speech, face or text)" };
+      if (!summary) {
+        const missingModels = [
+          item.media && !this.engine.voice && !this.engine.face ? "voice/face models" : "",
+          item.text && !this.engine.text ? "text model" : "",
+        ].filter(Boolean);
+        return {
+          id: item.id,
+          error: missingModels.length
+            ? `no estimate: ${missingModels.join(" and ")} not loaded (${JSON.stringify(this.engine.unavailable)})`
+            : "no estimate: no speech, face or usable text in the item",
+        };
+      }
       return {
         id: item.id,
         ...summary,

@@ -81,6 +81,7 @@ export class ParticipantStream {
       publish: ctx.publish,
       textWaitMs: this.options.textWaitMs,
       maxUtterances: this.options.maxUtterances,
+      shift: this.options.shift,
       onError: (err) => this.#report(err),
     });
   }

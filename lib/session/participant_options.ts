@@ -1,5 +1,6 @@
 /** Options of a participant's stream, with units and defaults. */
 import { resolveSegmenterOptions, type VadSegmenterOptions } from "../segment/vad_segmenter.ts";
+import type { ShiftTrackerOptions } from "../shift/shift_tracker.ts";
 
 /** Options for {@linkcode ParticipantStream}; durations in ms. */
 export interface ParticipantOptions {
@@ -29,10 +30,13 @@ export interface ParticipantOptions {
    * time, so the real-time rate limits are off and VAD runs each frame at once. Default false.
    */
   offline?: boolean;
+  /** Emotion-shift detection (see lib/shift/shift_tracker.ts). */
+  shift?: ShiftTrackerOptions;
 }
 
 /** Options with defaults filled in and checked. */
-export type ResolvedParticipantOptions = Required<Omit<ParticipantOptions, "segmenter">> & {
+export type ResolvedParticipantOptions = Required<Omit<ParticipantOptions, "segmenter" | "shift">> & {
+  shift?: ShiftTrackerOptions;
   segmenter: ReturnType<typeof resolveSegmenterOptions>;
 };
 
@@ -47,6 +51,7 @@ export function resolveParticipantOptions(o: ParticipantOptions = {}): ResolvedP
     faceWindowMs: o.faceWindowMs ?? 2000,
     maxUtterances: o.maxUtterances ?? 64,
     offline: o.offline ?? false,
+    shift: o.shift,
   };
   if (!(r.burstMs >= 100)) throw new RangeError("burstMs must be ≥ 100");
   if (!(r.maxRateViolations >= 1)) throw new RangeError("maxRateViolations must be ≥ 1");

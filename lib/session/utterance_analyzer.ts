@@ -7,6 +7,7 @@ import type { FaceStage, TextStage, VoiceStage } from "../engine/stages.ts";
 import type { FusionOptions } from "../fusion/fuse.ts";
 import { summarizeEmotion } from "../fusion/emotion_summary.ts";
 import type { ModalityEstimate } from "../modality/estimate.ts";
+import { ShiftTracker, type ShiftTrackerOptions } from "../shift/shift_tracker.ts";
 import type { EmotionFields, EventBody, SessionEvent } from "../protocol/events.ts";
 
 /** What the analyzer remembers of one utterance. */
@@ -36,6 +37,7 @@ export interface UtteranceAnalyzerContext {
   textWaitMs: number;
   maxUtterances: number;
   fusion?: FusionOptions;
+  shift?: ShiftTrackerOptions;
   onError: (err: unknown, code: "model_error") => void;
 }
 
@@ -47,8 +49,11 @@ export class UtteranceAnalyzer {
   #recent: UtteranceRecord[] = [];
   #expectText = false;
   #stopWaiting = false;
+  readonly #shifts: ShiftTracker;
 
-  constructor(private readonly ctx: UtteranceAnalyzerContext) {}
+  constructor(private readonly ctx: UtteranceAnalyzerContext) {
+    this.#shifts = new ShiftTracker(ctx.shift);
+  }
 
   /** The participant sends transcripts: final estimates wait for text from now on. */
   expectText(): void {
@@ -125,7 +130,11 @@ export class UtteranceAnalyzer {
     }
     const t = await this.#textEstimate(u);
     const body = this.#emotion(u, u.endMs!, [v, f, t]);
-    if (body) u.emotionSeq = this.ctx.publish({ ...body, type: "emotion" }).seq;
+    if (!body) return;
+    u.emotionSeq = this.ctx.publish({ ...body, type: "emotion" }).seq;
+    // Shifts follow final estimates only; a later emotion.update does not rewrite the state history.
+    const shift = this.#shifts.update(body);
+    if (shift) this.ctx.publish({ ...shift, type: "shift", participantId: this.ctx.participantId });
   }
 
   /** Face-only estimate over a window with no speech. */
