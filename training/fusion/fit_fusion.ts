@@ -29,8 +29,8 @@ import { DROP_LEVELS, type HeadPredictions, type HeadSample, readHead } from "./
  */
 export const COVERAGE_EXPONENT = 0.5;
 
-/** Frames per utterance in the drop simulation: 100 ms audio packets of a 3 s utterance, face at 5 fps. */
-const FRAMES = { voice: 30, face: 15 } as const;
+/** Frames per utterance where drops are simulated (no degraded predictions): 100 ms packets of a 3 s utterance, face at 5 fps over 3 s. */
+const FRAMES: Record<Modality, number> = { voice: 30, face: 15, text: 12 };
 /** Fewest voice packets for a voice estimate (the stage needs ≥ 250 ms of voiced audio). */
 const MIN_VOICE_PACKETS = 3;
 
@@ -97,6 +97,11 @@ const combos = buildCombinations(
   { perClass: Number(values["per-class"]), seed: Number(values.seed) },
 );
 
+/** The coverage the live stage reports for a combination's sample (voice: its voiced share). */
+function cov(m: Modality, c: Combination): number {
+  return heads[m].samples[c.index[m]].coverage ?? 1;
+}
+
 function partOf(m: Modality, c: Combination): Part {
   const p = calibrated[m][c.index[m]];
   return { modality: m, probs: p, uncertainty: normalizedEntropy(p), coverage: heads[m].samples[c.index[m]].coverage ?? 1 };
@@ -156,16 +161,16 @@ const rows: Row[] = [];
 for (const m of MODS) rows.push(score(`${m} head alone`, combos.map((c) => calibrated[m][c.index[m]]), labels));
 for (const s of SUBSETS.filter((s) => s.length > 1)) {
   const name = s.join("+");
-  const fitted = combos.map((c) => fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], 1)), { params: test(c) }));
+  const fitted = combos.map((c) => fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: test(c) }));
   rows.push(score(`${name} fitted`, fitted.map((f) => f.probs), labels, fitted.map((f) => f.weights as Record<string, number>)));
   const plain = combos.map((c) =>
-    fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], 1)), { params: UNFITTED_FUSION_PARAMS })
+    fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: UNFITTED_FUSION_PARAMS })
   );
   rows.push(score(`${name} unfitted product`, plain.map((f) => f.probs), labels));
 }
 // single heads through the fitted fusion (their exponent recalibrates them)
 for (const m of MODS) {
-  const f = combos.map((c) => fuse([estimate(m, calibrated[m][c.index[m]], 1)], { params: test(c) }));
+  const f = combos.map((c) => fuse([estimate(m, calibrated[m][c.index[m]], cov(m, c))], { params: test(c) }));
   rows.push(score(`${m} alone through fusion`, f.map((x) => x.probs), labels));
 }
 
@@ -186,14 +191,17 @@ for (const dropped of MODS) {
       let droppedEst: ModalityEstimate | null = null;
       for (const m of MODS) {
         if (m !== dropped) {
-          ests.push(estimate(m, calibrated[m][c.index[m]], 1));
+          ests.push(estimate(m, calibrated[m][c.index[m]], cov(m, c)));
           continue;
         }
-        if (m === "text") {
-          const s = heads.text.samples[c.index.text];
-          const lg = s.dropLogits?.[l];
-          if (lg) droppedEst = estimate("text", softmax(lg, heads.text.temperature), 1);
+        const s = heads[m].samples[c.index[m]];
+        if (s.dropLogits) {
+          // real degradation: words dropped (text) or packets zeroed (voice), re-scored by the head
+          const lg = s.dropLogits[l];
+          if (lg) droppedEst = estimate(m, softmax(lg, temperatureOf(heads[m], s)), s.dropCoverage?.[l] ?? 1);
         } else {
+          // simulated: a still face (or a head without degraded predictions) keeps its estimate,
+          // with coverage the share of frames kept; missing when too few are kept
           const kept = binomial(FRAMES[m], 1 - level);
           const enough = m === "voice" ? kept >= MIN_VOICE_PACKETS : kept > 0;
           if (enough) droppedEst = estimate(m, calibrated[m][c.index[m]], kept / FRAMES[m]);

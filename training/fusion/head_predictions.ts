@@ -19,10 +19,13 @@ export interface HeadSample {
   /** Coverage as the live stage would report it, when known. */
   coverage?: number;
   /**
-   * Text only: logits with each word of the utterance dropped independently at DROP_LEVELS[i]
-   * (null when no word was left), for the robustness curves.
+   * Logits with the utterance's frames dropped at DROP_LEVELS[i], for the robustness curves:
+   * text drops words, voice zeroes 20 ms packets (voice_drops.ts); null when the stage would give
+   * no estimate (no word left, under 250 ms voiced).
    */
   dropLogits?: (number[] | null)[];
+  /** Voice only: the stage's coverage (voiced share) at each drop level. */
+  dropCoverage?: number[];
   /** Conversation samples (text): corpus, dialogue, position, speaker and native label(s). */
   dialogue?: { corpus: string; id: string; turn: number; speaker: string; native: string[] };
 }

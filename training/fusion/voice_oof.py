@@ -27,6 +27,8 @@ def main():
     ap.add_argument("--card", default="models/voice_emotion.card.json")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", default=os.path.expanduser("~/.cache/affectstream/fusion/voice_val.json"))
+    ap.add_argument("--drops", default=os.path.expanduser("~/.cache/affectstream/fusion/voice_drops.json"),
+                    help="packet-loss features from voice_drops.ts; scored by the same fold models when present")
     args = ap.parse_args()
     card = json.load(open(args.card))
     cols = card["inputs"][0]["featureIndices"]
@@ -36,12 +38,28 @@ def main():
     X = X_all[:, cols]
     folds = vt.speaker_folds(speakers, N_FOLDS)
     logits = np.zeros((len(y), 7))
+    drops = None
+    if os.path.exists(args.drops):
+        d = json.load(open(args.drops))
+        by_path = {c["path"]: c for c in d["clips"]}
+        drops = [by_path[p] for p in paths]
+        n_levels = len(d["levels"])
+        drop_logits = [[None] * n_levels for _ in paths]
     for f in np.unique(folds):
         tr, te = folds != f, folds == f
         pm, pv = vt.prior_stats(X[tr])
         model = vt.train_ensemble(vt.speaker_normalise(X[tr], speakers[tr], pm, pv, shrink), y[tr], hp,
                                   list(range(args.seeds)))
         logits[te] = vt.predict_logits(model, vt.speaker_normalise(X[te], speakers[te], pm, pv, shrink))
+        if drops is not None:
+            # degraded utterances normalised with the speaker's statistics from clean clips (as live,
+            # where the statistics accumulate over the speaker's earlier utterances)
+            for i in np.flatnonzero(te):
+                m, v = vt.shrunk_stats(X[speakers == speakers[i]], pm, pv, shrink)
+                for lvl, feats in enumerate(drops[i]["features"]):
+                    if feats is not None:
+                        z = vt.normalise(np.asarray(feats, dtype=np.float64)[cols][None, :], m, v)
+                        drop_logits[i][lvl] = vt.predict_logits(model, z)[0].tolist()
         sys.stderr.write(f"fold {f}: acc {float((logits[te].argmax(1) == y[te]).mean()):.3f}\n")
     # the temperature each clip would get: fitted on the other folds' out-of-fold logits
     temps = {int(f): float(vt.fit_temperature(logits[folds != f], y[folds != f])) for f in np.unique(folds)}
@@ -53,7 +71,10 @@ def main():
                         f"out-of-fold logits; speaker statistics from the held-out speaker's clips",
                foldTemperatures=temps,
                samples=[dict(id=paths[i], label=int(y[i]), logits=logits[i].tolist(), group=str(speakers[i]),
-                             fold=int(folds[i]), corpus=str(corpora[i])) for i in range(len(y))])
+                             fold=int(folds[i]), corpus=str(corpora[i]),
+                             **(dict(coverage=drops[i]["coverage"][0], dropLogits=drop_logits[i],
+                                     dropCoverage=drops[i]["coverage"]) if drops is not None else {}))
+                        for i in range(len(y))])
     json.dump(out, open(args.out, "w"))
     print(f"voice: {len(y)} out-of-fold predictions, accuracy {acc:.4f} → {args.out}")
 
