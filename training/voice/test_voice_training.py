@@ -33,6 +33,14 @@ class NormalisationTest(unittest.TestCase):
         self.assertIn(Z[0, 0], (0.0, -vt.CLIP_Z))
 
 
+class CorpusWeightTest(unittest.TestCase):
+    def test_power_one_gives_each_corpus_equal_total_weight(self):
+        corpora = np.array(["ravdess"] * 9 + ["emodb"] * 3)
+        w = vt.corpus_weights(corpora, 1.0)
+        self.assertAlmostEqual(w[corpora == "ravdess"].sum(), w[corpora == "emodb"].sum())
+        np.testing.assert_array_equal(vt.corpus_weights(corpora, 0.0), np.ones(12))
+
+
 class FoldTest(unittest.TestCase):
     def test_every_speaker_in_exactly_one_fold_and_both_corpora_per_fold(self):
         speakers = np.array([f"ravdess:{i:02d}" for i in range(1, 19) for _ in range(3)] +

@@ -107,26 +107,36 @@ def class_weights(y):
     return torch.tensor(w, dtype=torch.float32)
 
 
-def train_member(Z, y, hp, seed):
-    """Full-batch AdamW on class-weighted cross-entropy with Gaussian input noise."""
+def corpus_weights(corpora, power):
+    """Per-utterance weight (N / (C·N_c))^power: power 0 leaves the corpora as they are, 1 gives
+    each corpus equal total weight (RAVDESS has three times EmoDB's utterances)."""
+    names, counts = np.unique(corpora, return_counts=True)
+    per = {c: (len(corpora) / (len(names) * n)) ** power for c, n in zip(names, counts)}
+    return np.array([per[c] for c in corpora])
+
+
+def train_member(Z, y, hp, seed, sample_weight=None):
+    """Full-batch AdamW on class- and corpus-weighted cross-entropy with Gaussian input noise."""
     torch.manual_seed(seed)
     model = make_mlp(Z.shape[1], hp["hidden"], hp["dropout"])
     opt = torch.optim.AdamW(model.parameters(), lr=hp["lr"], weight_decay=hp["weight_decay"])
     xt = torch.tensor(Z, dtype=torch.float32)
     yt = torch.tensor(y)
-    loss_fn = nn.CrossEntropyLoss(weight=class_weights(y))
+    sw = torch.ones(len(y)) if sample_weight is None else torch.tensor(sample_weight, dtype=torch.float32)
+    w = sw * class_weights(y)[yt]
     model.train()
     for _ in range(hp["epochs"]):
         opt.zero_grad()
-        loss = loss_fn(model(xt + hp["noise"] * torch.randn_like(xt)), yt)
+        losses = nn.functional.cross_entropy(model(xt + hp["noise"] * torch.randn_like(xt)), yt, reduction="none")
+        loss = (losses * w).sum() / w.sum()
         loss.backward()
         opt.step()
     model.eval()
     return model
 
 
-def train_ensemble(Z, y, hp, seeds):
-    return Ensemble([train_member(Z, y, hp, s) for s in seeds]).eval()
+def train_ensemble(Z, y, hp, seeds, sample_weight=None):
+    return Ensemble([train_member(Z, y, hp, s, sample_weight) for s in seeds]).eval()
 
 
 def predict_logits(model, Z):
