@@ -63,7 +63,6 @@ export class ParticipantStream {
   #utteranceCount = 0;
   #windowCount = 0;
   #lastWindowEndMs = 0;
-  #faceWindowBusy = false;
   #partialBusy = false;
   #work = new Set<Promise<unknown>>();
 
@@ -311,13 +310,12 @@ export class ParticipantStream {
 
   #maybeFaceWindow(timeMs: number): void {
     const w = this.options.faceWindowMs;
-    if (!this.#face || w === 0 || this.#open || this.#faceWindowBusy) return;
+    if (!this.#face || w === 0 || this.#open) return;
     if (timeMs - this.#lastWindowEndMs < w) return;
     const startMs = Math.max(this.#lastWindowEndMs, timeMs - w);
     this.#lastWindowEndMs = timeMs;
-    this.#faceWindowBusy = true;
     const id = `${this.id}-w${++this.#windowCount}`;
-    this.#track(this.#analyzer.faceWindow(id, startMs, timeMs, this.#face).finally(() => this.#faceWindowBusy = false));
+    this.#track(this.#analyzer.faceWindow(id, startMs, timeMs, this.#face));
   }
 }
 

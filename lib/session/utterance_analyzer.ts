@@ -25,6 +25,8 @@ export interface UtteranceRecord {
   emotionSeq?: number;
   /** True once the final estimate is being or has been computed. */
   finalizing: boolean;
+  /** True once the utterance's text entered the conversation context. */
+  textCommitted?: boolean;
   textWaiter?: () => void;
 }
 
@@ -150,7 +152,12 @@ export class UtteranceAnalyzer {
     if (!text || !this.ctx.text) return null;
     const turn = { speaker: this.ctx.speaker(), text };
     const est = await this.#safe(this.ctx.text.estimate(turn));
-    if (u.emotionSeq === undefined) this.ctx.text.commit(turn);
+    // Each utterance enters the conversation context once, when its text is first known (a late
+    // transcript joins the context late rather than never).
+    if (!u.textCommitted) {
+      u.textCommitted = true;
+      this.ctx.text.commit(turn);
+    }
     return est;
   }
 
