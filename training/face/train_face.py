@@ -20,6 +20,9 @@ from face_mirror import mirror_features, mirror_permutation  # noqa: E402
 
 EMOTIONS = ["neutral", "happy", "sad", "angry", "fearful", "disgusted", "surprised"]
 BLENDSHAPE_POSE_DIM = 55
+# chosen on the calibration hold-out among (256,128)/0.3, (512,256)/0.4, (512,256,128)/0.3 (face_ablation.py)
+HIDDEN = (512, 256)
+DROPOUT = 0.4
 
 
 def load_split(features_dir, split):
@@ -43,7 +46,7 @@ def train_model(x, y, xc, yc, args, columns, mirror=None, log=print):
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     mean, std = standardisation(x[:, columns])
-    model = FaceMlp(len(columns), hidden=(256, 128), dropout=0.3, mean=mean, std=std)
+    model = FaceMlp(len(columns), hidden=HIDDEN, dropout=DROPOUT, mean=mean, std=std)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-3)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=args.epochs * ((len(x) + 255) // 256))
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
@@ -270,8 +273,9 @@ def main():
             "detection": {k: v for k, v in extraction.items() if k in ("train", "val")},
             "landmarkRounding": "1e-4 of the image, as sent on the wire",
         },
-        "architecture": "standardise -> Linear(%d,256) -> LayerNorm -> GELU -> Dropout(0.3) -> Linear(256,128) -> "
-                        "LayerNorm -> GELU -> Dropout(0.3) -> Linear(128,7)" % dim,
+        "architecture": "standardise -> " + " -> ".join(
+            f"Linear({a},{b}) -> LayerNorm -> GELU -> Dropout({DROPOUT})"
+            for a, b in zip((dim,) + HIDDEN[:-1], HIDDEN)) + f" -> Linear({HIDDEN[-1]},7)",
         "training": {"command": args.command, "epochs": args.epochs, "bestEpoch": ablation[chosen]["bestEpoch"],
                      "seed": args.seed, "durationS": round(duration, 1),
                      "optimiser": "AdamW lr 2e-3 one-cycle, weight decay 1e-3, batch 256, label smoothing 0.05, "
