@@ -102,6 +102,12 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
     ws.send(JSON.stringify({ type: "hello", audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } }));
     socks.push(ws);
   }
+  if (Deno.env.get("BENCH_THREADS")) {
+    setTimeout(() => {
+      const out = new Deno.Command("/tmp/threads.sh", { args: [String(pid)] }).outputSync();
+      console.log(new TextDecoder().decode(out.stdout));
+    }, 8000);
+  }
   const health0 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
   const cpu0 = procCpuMs(pid);
   const t0 = performance.now();

@@ -31,7 +31,7 @@ export interface RunningServer {
 
 /** Loads models and starts serving. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const engine = options.loadedEngine ?? await Engine.load({ vadWorker: true, ...options.engine });
+  const engine = options.loadedEngine ?? await Engine.load({ vadWorker: true, voiceWorker: true, ...options.engine });
   const registry = new SessionRegistry(engine.vad, engine, options.sessions);
   const app = createApp(engine, registry, options.app);
   const sweeper = setInterval(() => registry.sweep(), 60_000);

@@ -12,7 +12,8 @@ import { SileroVad } from "../segment/silero_vad.ts";
 import { Conversation } from "../text/conversation.ts";
 import { TextModel } from "../text/text_model.ts";
 import { VoiceModel, VoiceStream } from "../voice/mod.ts";
-import type { StageFactory } from "./stages.ts";
+import type { StageFactory, VoiceStage } from "./stages.ts";
+import { VoiceWorkerPool } from "./voice_worker_pool.ts";
 
 /** The default models folder: models/ in the repository. */
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../models", import.meta.url));
@@ -27,6 +28,8 @@ export interface EngineOptions {
   scheduler?: BatchSchedulerOptions;
   /** Run Silero VAD in its own worker thread (the server does; offline analysis does not). Default false. */
   vadWorker?: boolean;
+  /** Run voice feature extraction and the voice model in a worker thread (the server does). Default false. */
+  voiceWorker?: boolean;
 }
 
 /** A model as reported by `/v1/models`. */
@@ -56,7 +59,7 @@ async function exists(path: string): Promise<boolean> {
 export class Engine implements StageFactory {
   private constructor(
     readonly vad: SileroVad,
-    readonly voice: VoiceModel | undefined,
+    readonly voice: VoiceModel | VoiceWorkerPool | undefined,
     readonly face: FaceModel | undefined,
     readonly text: TextModel | undefined,
     /** Why a modality is unavailable. */
@@ -81,7 +84,9 @@ export class Engine implements StageFactory {
     const sched = options.scheduler ? { scheduler: options.scheduler } : {};
     const [vad, voice, face, text] = await Promise.all([
       SileroVad.load({ worker: options.vadWorker }),
-      (await want("voice")) ? VoiceModel.load(dir, sched) : undefined,
+      (await want("voice"))
+        ? (options.voiceWorker ? VoiceWorkerPool.start(dir) : VoiceModel.load(dir, sched))
+        : undefined,
       (await want("face")) ? FaceModel.load(dir, sched) : undefined,
       (await want("text")) ? TextModel.load(dir, sched) : undefined,
     ]);
@@ -113,13 +118,22 @@ export class Engine implements StageFactory {
     return out;
   }
 
-  /** Stops the VAD worker, if any. */
+  /** Stops the worker threads, if any. */
   close(): void {
     this.vad.close();
+    if (this.voice instanceof VoiceWorkerPool) this.voice.close();
   }
 
-  createVoice(): VoiceStream | undefined {
-    return this.voice ? new VoiceStream(this.voice) : undefined;
+  createVoice(): VoiceStage | undefined {
+    if (!this.voice) return undefined;
+    if (this.voice instanceof VoiceWorkerPool) return this.voice.open();
+    const s = new VoiceStream(this.voice);
+    return {
+      push: (samples) => s.push(samples),
+      analyze: (span) => s.analyze(span),
+      summary: (span) => Promise.resolve(s.summary(span)),
+      release: () => s.release(),
+    };
   }
 
   createFace(): FaceStream | undefined {

@@ -9,7 +9,8 @@ import type { AnalysisSpan, ModalityEstimate } from "../modality/estimate.ts";
 export interface VoiceStage {
   push(samples: Float32Array): void;
   analyze(span: AnalysisSpan): Promise<ModalityEstimate | null>;
-  summary(span: AnalysisSpan): object;
+  /** Cheap acoustic summary of a span (voiced ratio, F0, loudness). */
+  summary(span: AnalysisSpan): Promise<object | null>;
   release(): void;
 }
 

@@ -51,8 +51,6 @@ export interface AcousticSummary {
   speechProbMean: number;
   /** Fraction of frames above the speech threshold. */
   speechRatio: number;
-  /** Voice-feature extras (voiced ratio, mean F0, loudness) when the voice stage runs. */
-  voice?: Record<string, number | null>;
 }
 
 /** Speech ended (or was split at the maximum length, or the stream ended). */
@@ -104,6 +102,8 @@ export interface EmotionFields {
   text?: string;
   /** True for a face-only estimate over a window without speech (no utterance). */
   window?: boolean;
+  /** Voice summary of the span (voicedRatio, f0MeanHz, f0RangeSemitones, loudnessMean, levelDb), final events only. */
+  voiceSummary?: Record<string, number>;
 }
 
 /** Running estimate while an utterance is in progress. */

@@ -248,7 +248,6 @@ export class ParticipantStream {
         this.#open = undefined;
         u.endMs = ev.endMs;
         this.#lastWindowEndMs = ev.endMs;
-        const span = { utteranceId: u.id, startMs: u.startMs, endMs: ev.endMs, final: true };
         this.#ctx.publish({
           type: "utterance.end",
           participantId: this.id,
@@ -261,7 +260,6 @@ export class ParticipantStream {
             ...this.#meter.levels(u.startMs, ev.endMs),
             speechProbMean: round3(ev.speechProbMean),
             speechRatio: round3(ev.speechRatio),
-            ...(this.#voice ? { voice: this.#voice.summary(span) as Record<string, number> } : {}),
           },
         });
         this.#track(this.#analyzer.finalize(u, this.#voice, this.#face));

@@ -116,7 +116,11 @@ export class UtteranceAnalyzer {
   async finalize(u: UtteranceRecord, voice?: VoiceStage, face?: FaceStage): Promise<void> {
     u.finalizing = true;
     const span = { utteranceId: u.id, startMs: u.startMs, endMs: u.endMs!, final: true };
-    const [v, f] = await Promise.all([this.#safe(voice?.analyze(span)), this.#safe(face?.analyze(span))]);
+    const [v, f, summary] = await Promise.all([
+      this.#safe(voice?.analyze(span)),
+      this.#safe(face?.analyze(span)),
+      voice?.summary(span).catch(() => null),
+    ]);
     u.voice = v;
     u.face = f;
     if (this.#expectText && !u.textComplete && !this.#stopWaiting && this.ctx.textWaitMs > 0) {
@@ -133,7 +137,8 @@ export class UtteranceAnalyzer {
     const t = await this.#textEstimate(u);
     const body = this.#emotion(u, u.endMs!, [v, f, t]);
     if (!body) return;
-    u.emotionSeq = this.ctx.publish({ ...body, type: "emotion" }).seq;
+    const voiceSummary = summary ? roundValues(summary as Record<string, number>) : undefined;
+    u.emotionSeq = this.ctx.publish({ ...body, type: "emotion", ...(voiceSummary ? { voiceSummary } : {}) }).seq;
     // Shifts follow final estimates only; a later emotion.update does not rewrite the state history.
     const shift = this.#shifts.update(body);
     if (shift) this.ctx.publish({ ...shift, type: "shift", participantId: this.ctx.participantId });
@@ -184,4 +189,8 @@ export class UtteranceAnalyzer {
       ...(text ? { text } : {}),
     };
   }
+}
+
+function roundValues(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
 }

@@ -10,7 +10,7 @@ import { DATA_DIR } from "../testing/data.ts";
 import { energySpeechExtent } from "../testing/energy_reference.ts";
 import { TestSocket, toPcm16 } from "../testing/ws_client.ts";
 
-const engine = await Engine.load({ vadWorker: true });
+const engine = await Engine.load({ vadWorker: true, voiceWorker: true });
 const server = await startServer({
   loadedEngine: engine,
   port: 0,
@@ -73,6 +73,7 @@ Deno.test("a real clip streamed over the ingest socket yields ordered utterance 
     assert.ok(emo.length >= 1, "an emotion event per utterance when the voice model is loaded");
     const voice = (emo[0].modalities as Record<string, { probs: number[] }>).voice;
     assert.equal(voice.probs.length, 7);
+    assert.ok((emo[0].voiceSummary as Record<string, number>).voicedRatio > 0, "voice summary on final emotion");
     assert.ok(Math.abs(voice.probs.reduce((a, b) => a + b, 0) - 1) < 1e-3);
   }
   events.close();

@@ -1,0 +1,50 @@
+/**
+ * Worker entry for {@linkcode VoiceWorkerPool}: loads the voice model once and owns every
+ * participant's VoiceStream (eGeMAPS extraction, speaker normaliser), so feature extraction runs
+ * off the thread that serves sockets. Messages are handled in arrival order, so an analysis
+ * always sees the audio pushed before it.
+ */
+import { VoiceModel, VoiceStream } from "../voice/mod.ts";
+
+let model: VoiceModel | undefined;
+const streams = new Map<number, VoiceStream>();
+
+function reply(msg: Record<string, unknown>): void {
+  globalThis.postMessage(msg);
+}
+
+globalThis.onmessage = async (e: MessageEvent) => {
+  const m = e.data;
+  try {
+    switch (m.type) {
+      case "init":
+        model = await VoiceModel.load(m.modelsDir);
+        reply({ type: "ready", name: model.name, card: model.card });
+        break;
+      case "open":
+        streams.set(m.stream, new VoiceStream(model!));
+        break;
+      case "push":
+        streams.get(m.stream)?.push(m.samples);
+        break;
+      case "analyze": {
+        const s = streams.get(m.stream);
+        const estimate = s ? await s.analyze(m.span) : null;
+        reply({ type: "result", id: m.id, value: estimate });
+        break;
+      }
+      case "summary": {
+        const s = streams.get(m.stream);
+        reply({ type: "result", id: m.id, value: s ? s.summary(m.span) : null });
+        break;
+      }
+      case "release":
+        streams.get(m.stream)?.release();
+        streams.delete(m.stream);
+        break;
+    }
+  } catch (err) {
+    if (m.type === "init") reply({ type: "init_error", message: (err as Error).message });
+    else if (m.id !== undefined) reply({ type: "result", id: m.id, error: (err as Error).message });
+  }
+};
