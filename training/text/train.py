@@ -35,18 +35,19 @@ def parse_args():
     p.add_argument("--name", default="text_emotion")
     p.add_argument("--report", required=True, help="JSON report path")
     p.add_argument("--fixture", default=None, help="parity fixture JSON path")
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--time-budget-s", type=float, default=600, help="stop starting epochs past this")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--emb-dim", type=int, default=128)
-    p.add_argument("--channels", type=int, default=128)
+    p.add_argument("--emb-dim", type=int, default=96)
+    p.add_argument("--channels", type=int, default=96)
     p.add_argument("--dropout", type=float, default=0.3)
-    p.add_argument("--pretrain-epochs", type=int, default=0,
+    p.add_argument("--pretrain-epochs", type=int, default=2,
                    help="skip-gram epochs on the training splits' text to initialise the embeddings (0: none)")
     p.add_argument("--meld-weight", type=float, default=1.0, help="emotion-loss weight of MELD turns")
+    p.add_argument("--emb-lr-scale", type=float, default=1.0, help="learning-rate factor of the word embeddings")
     return p.parse_args()
 
 
@@ -67,7 +68,9 @@ def main():
         vectors = pretrain_embeddings(data, train_turns, args.emb_dim, args.pretrain_epochs, seed=args.seed)
         with torch.no_grad():
             model.embedding.weight.copy_(vectors)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    emb_params = list(model.embedding.parameters())
+    rest = [p for n, p in model.named_parameters() if not n.startswith("embedding.")]
+    opt = torch.optim.Adam([{"params": emb_params, "lr": args.lr * args.emb_lr_scale}, {"params": rest}], lr=args.lr)
     n_batches = sum(1 for _ in data.batches(train_ex, args.batch))
     total_steps = args.epochs * n_batches
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.05, 1 - s / total_steps))
@@ -129,7 +132,7 @@ def main():
         write_fixture(model, data, args.fixture, args.name)
     report = {
         "config": {**model.config, "epochs": args.epochs, "pretrainEpochs": args.pretrain_epochs,
-                   "meldWeight": args.meld_weight, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+                   "meldWeight": args.meld_weight, "embLrScale": args.emb_lr_scale, "batch": args.batch, "lr": args.lr, "seed": args.seed,
                    "threads": args.threads, "contextTurns": data.context_turns, "maxTokens": data.max_tokens,
                    "optimizer": "Adam, linear decay to 5%", "gradClip": 5.0},
         "parameters": sum(p.numel() for p in model.parameters()),
