@@ -10,10 +10,16 @@ let model: VoiceModel | undefined;
 const streams = new Map<number, VoiceStream>();
 
 function reply(msg: Record<string, unknown>): void {
-  globalThis.postMessage(msg);
+  scope.postMessage(msg);
 }
 
-globalThis.onmessage = async (e: MessageEvent) => {
+/** The worker's global scope, typed (this module is also type-checked outside a worker). */
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent) => void) | null;
+  postMessage(message: unknown): void;
+};
+
+scope.onmessage = async (e: MessageEvent) => {
   const m = e.data;
   try {
     switch (m.type) {

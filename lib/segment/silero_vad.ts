@@ -20,11 +20,12 @@ export function defaultVadModelPath(): string {
   return fileURLToPath(new URL("../../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx", import.meta.url));
 }
 
-/** One frame of one stream. */
+/** One stream's waiting frames, as a request to the shared queue. */
 export interface VadRequest {
-  /** VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES samples at 16 kHz. */
-  input: Float32Array;
-  /** The stream's state before this frame; replaced by the state after it. */
+  /** `count` frames of VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES samples each, back to back. */
+  frames: Float32Array;
+  count: number;
+  /** The stream's state before the first frame; replaced by the state after the last. */
   state: Float32Array;
 }
 
@@ -39,14 +40,14 @@ export interface SileroVadOptions {
 
 /** The loaded Silero model with its shared batch queue. */
 export class SileroVad {
-  readonly scheduler: BatchScheduler<VadRequest, number>;
+  readonly scheduler: BatchScheduler<VadRequest, Float32Array>;
 
   private constructor(readonly backend: VadBackend, scheduler: BatchSchedulerOptions = {}) {
-    this.scheduler = new BatchScheduler((reqs) => this.#runBatch(reqs), {
+    this.scheduler = new BatchScheduler((reqs) => this.backend.run(reqs), {
       name: "vad",
-      maxBatch: 128,
-      maxWaitMs: 2,
-      maxQueue: 8192,
+      maxBatch: 256,
+      maxWaitMs: 1,
+      maxQueue: 4096,
       ...scheduler,
     });
   }
@@ -58,79 +59,64 @@ export class SileroVad {
     return new SileroVad(backend, options.scheduler);
   }
 
-  /** Speech probability of one frame through the shared batch queue; updates `request.state` in place. */
-  infer(request: VadRequest): Promise<number> {
+  /** Probabilities of a stream's waiting frames, batched with other streams; updates `request.state`. */
+  infer(request: VadRequest): Promise<Float32Array> {
     return this.scheduler.submit(request);
   }
 
   /** Same as {@linkcode infer} but runs at once, alone; for offline analysis of single files. */
-  async inferNow(request: VadRequest): Promise<number> {
-    return (await this.#runBatch([request]))[0];
+  async inferNow(request: VadRequest): Promise<Float32Array> {
+    return (await this.backend.run([request]))[0];
   }
 
   /** Stops the worker, if any. */
   close(): void {
     this.backend.close();
   }
+}
 
-  async #runBatch(reqs: VadRequest[]): Promise<number[]> {
-    const b = reqs.length;
-    const width = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
-    const input = new Float32Array(b * width);
-    const state = new Float32Array(2 * b * 128);
-    reqs.forEach((r, i) => {
-      input.set(r.input, i * width);
-      // Per-stream state is [2][128]; the batch tensor is [2][b][128].
-      state.set(r.state.subarray(0, 128), i * 128);
-      state.set(r.state.subarray(128, 256), (b + i) * 128);
-    });
-    const { probs, state: next } = await this.backend.run(input, state, b);
-    return reqs.map((r, i) => {
-      r.state.set(next.subarray(i * 128, (i + 1) * 128), 0);
-      r.state.set(next.subarray((b + i) * 128, (b + i + 1) * 128), 128);
-      return probs[i];
-    });
-  }
+/** A frame waiting for the model (or a skipped one, reported as silence). */
+interface QueuedFrame {
+  input: Float32Array | null;
+  onProb: (prob: number) => void;
+  onError: (err: unknown) => void;
 }
 
 /**
  * One participant's VAD runner: cuts 16 kHz audio into frames, keeps the recurrent state and
- * the context samples, and returns each frame's probability in order. At most
- * `maxPendingFrames` frames wait for the model; beyond that, audio is refused so a stalled
- * model cannot make memory grow.
+ * the context samples, and returns each frame's probability in order. Frames that arrive while
+ * a request is in flight wait and go together in the next one. At most `maxPendingFrames`
+ * frames wait; beyond that the caller skips audio (see {@linkcode skip}) so a stalled model
+ * cannot make memory grow.
  */
 export class VadStream {
   readonly #state = new Float32Array(VAD_STATE_SIZE);
   readonly #frame = new Float32Array(VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
   #fill = 0; // samples in the current frame after the context
-  #chain: Promise<void> = Promise.resolve();
-  #pending = 0;
+  #queue: QueuedFrame[] = [];
+  #inFlight = 0; // frames in the request being run
+  #idle: (() => void)[] = [];
 
   /**
    * @param maxPendingFrames frames allowed to wait for the model (default 94 ≈ 3 s of audio)
-   * @param direct run each frame at once instead of through the shared batch queue (offline use)
+   * @param direct run at once instead of through the shared batch queue (offline use)
    */
   constructor(private readonly vad: SileroVad, readonly maxPendingFrames = 94, readonly direct = false) {}
 
   /** Frames queued or running. */
   get pendingFrames(): number {
-    return this.#pending;
-  }
-
-  /** Samples buffered that do not yet make a whole frame. */
-  get bufferedSamples(): number {
-    return this.#fill;
+    return this.#queue.length + this.#inFlight;
   }
 
   /** Whether `samples` more would exceed the pending-frame bound. */
   wouldOverflow(samples: number): boolean {
-    return this.#pending + Math.floor((this.#fill + samples) / VAD_FRAME_SAMPLES) > this.maxPendingFrames;
+    return this.pendingFrames + Math.floor((this.#fill + samples) / VAD_FRAME_SAMPLES) > this.maxPendingFrames;
   }
 
   /**
-   * Feeds audio; `onProb(prob)` is called once per completed frame, strictly in order. A failed
-   * frame calls `onError` instead and the frames after it still run. Returns a promise that
-   * resolves when all frames fed so far are processed.
+   * Feeds audio; `onProb(prob)` is called once per completed frame, strictly in order. If the
+   * model fails, `onError` is called for each frame of that request and later frames still
+   * run. Returns a promise that resolves when every frame fed so far is processed.
    */
   push(samples: Float32Array, onProb: (prob: number) => void, onError: (err: unknown) => void): Promise<void> {
     let i = 0;
@@ -140,24 +126,14 @@ export class VadStream {
       this.#fill += take;
       i += take;
       if (this.#fill === VAD_FRAME_SAMPLES) {
-        const input = this.#frame.slice();
+        this.#queue.push({ input: this.#frame.slice(), onProb, onError });
         // The last 64 samples of this frame are the next frame's context.
         this.#frame.copyWithin(0, VAD_FRAME_SAMPLES, VAD_FRAME_SAMPLES + VAD_CONTEXT_SAMPLES);
         this.#fill = 0;
-        this.#pending++;
-        this.#chain = this.#chain.then(async () => {
-          try {
-            const req = { input, state: this.#state };
-            onProb(await (this.direct ? this.vad.inferNow(req) : this.vad.infer(req)));
-          } catch (err) {
-            onError(err);
-          } finally {
-            this.#pending--;
-          }
-        });
       }
     }
-    return this.#chain;
+    this.#pump();
+    return this.#whenIdle();
   }
 
   /**
@@ -170,10 +146,8 @@ export class VadStream {
     const frames = Math.floor(total / VAD_FRAME_SAMPLES);
     this.#fill = total % VAD_FRAME_SAMPLES;
     this.#frame.fill(0);
-    if (frames === 0) return;
-    this.#chain = this.#chain.then(() => {
-      for (let i = 0; i < frames; i++) onProb(0);
-    });
+    for (let k = 0; k < frames; k++) this.#queue.push({ input: null, onProb, onError: () => {} });
+    this.#pump();
   }
 
   /** Forgets the recurrent state, e.g. between independent files. */
@@ -181,5 +155,38 @@ export class VadStream {
     this.#state.fill(0);
     this.#frame.fill(0);
     this.#fill = 0;
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.pendingFrames === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #pump(): void {
+    if (this.#inFlight > 0) return;
+    // Skipped frames at the head are reported at once, in order.
+    while (this.#queue.length && this.#queue[0].input === null) this.#queue.shift()!.onProb(0);
+    let n = 0;
+    while (n < this.#queue.length && this.#queue[n].input !== null) n++;
+    if (n === 0) {
+      for (const r of this.#idle.splice(0)) r();
+      return;
+    }
+    const batch = this.#queue.splice(0, n);
+    const width = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
+    const frames = new Float32Array(n * width);
+    batch.forEach((f, k) => frames.set(f.input!, k * width));
+    this.#inFlight = n;
+    const req = { frames, count: n, state: this.#state };
+    (this.direct ? this.vad.inferNow(req) : this.vad.infer(req)).then(
+      (probs) => {
+        this.#inFlight = 0;
+        batch.forEach((f, k) => f.onProb(probs[k]));
+      },
+      (err) => {
+        this.#inFlight = 0;
+        for (const f of batch) f.onError(err);
+      },
+    ).finally(() => this.#pump());
   }
 }

@@ -1,49 +1,83 @@
 /**
  * Where Silero runs: in this thread, or in a dedicated worker so inference does not hold up
  * the thread that serves sockets (the server's default; on a 2-core machine the model then
- * gets its own core). Both take a batch of frames and states and give back probabilities and
- * the new states.
+ * gets its own core). A call carries, for each stream, the frames it has waiting and its
+ * recurrent state; the backend runs them step by step (one batched model call per step, every
+ * stream with a frame at that step in the batch), so a stream that fell behind catches up in
+ * one round trip instead of one per frame.
  */
 import { OnnxModel, ort } from "../inference/onnx_model.ts";
 
-/** Result of one batched Silero call. */
-export interface VadBatchResult {
-  /** One probability per frame. */
-  probs: Float32Array;
-  /** New states, [2, batch, 128]. */
+/** Samples per frame given to the model: 64 context + 512 new. */
+export const VAD_INPUT_SAMPLES = 576;
+
+/** One stream's waiting frames. */
+export interface VadSequence {
+  /** `count` frames of VAD_INPUT_SAMPLES samples, back to back. */
+  frames: Float32Array;
+  count: number;
+  /** The stream's state, [2][128]; updated in place (worker: returned). */
   state: Float32Array;
 }
 
-/** Runs batched Silero calls. */
+/** Runs batched Silero calls over sequences. */
 export interface VadBackend {
   readonly executionProvider: string;
-  /** `input` is [batch, 576], `state` is [2, batch, 128]. */
-  run(input: Float32Array, state: Float32Array, batch: number): Promise<VadBatchResult>;
+  /** Speech probability of every frame of every sequence; states are updated. */
+  run(seqs: VadSequence[]): Promise<Float32Array[]>;
   close(): void;
+}
+
+type Step = (input: Float32Array, state: Float32Array, batch: number) => Promise<{ probs: Float32Array; state: Float32Array }>;
+
+/** Runs sequences step by step with `step` (one batched call per step). */
+async function runSequences(step: Step, seqs: VadSequence[]): Promise<Float32Array[]> {
+  const out = seqs.map((s) => new Float32Array(s.count));
+  const steps = Math.max(0, ...seqs.map((s) => s.count));
+  for (let t = 0; t < steps; t++) {
+    const rows = seqs.map((s, i) => [s, i] as const).filter(([s]) => s.count > t);
+    const b = rows.length;
+    const input = new Float32Array(b * VAD_INPUT_SAMPLES);
+    const state = new Float32Array(2 * b * 128);
+    rows.forEach(([s], r) => {
+      input.set(s.frames.subarray(t * VAD_INPUT_SAMPLES, (t + 1) * VAD_INPUT_SAMPLES), r * VAD_INPUT_SAMPLES);
+      // A stream's state is [2][128]; the batch tensor is [2][b][128].
+      state.set(s.state.subarray(0, 128), r * 128);
+      state.set(s.state.subarray(128, 256), (b + r) * 128);
+    });
+    const res = await step(input, state, b);
+    rows.forEach(([s, i], r) => {
+      s.state.set(res.state.subarray(r * 128, (r + 1) * 128), 0);
+      s.state.set(res.state.subarray((b + r) * 128, (b + r + 1) * 128), 128);
+      out[i][t] = res.probs[r];
+    });
+  }
+  return out;
 }
 
 /** Loads the model into an in-thread onnxruntime-web session. */
 export async function loadLocalVad(modelPath: string): Promise<VadBackend> {
   const model = await OnnxModel.load(modelPath, { inputs: ["input", "state", "sr"], outputs: ["output", "stateN"] });
   const sr = new ort.Tensor("int64", BigInt64Array.from([16000n]), []);
+  const step: Step = async (input, state, batch) => {
+    const out = await model.run({
+      input: new ort.Tensor("float32", input, [batch, VAD_INPUT_SAMPLES]),
+      state: new ort.Tensor("float32", state, [2, batch, 128]),
+      sr,
+    });
+    return { probs: out.output.data as Float32Array, state: out.stateN.data as Float32Array };
+  };
   return {
     executionProvider: model.executionProvider,
-    async run(input, state, batch) {
-      const out = await model.run({
-        input: new ort.Tensor("float32", input, [batch, input.length / batch]),
-        state: new ort.Tensor("float32", state, [2, batch, 128]),
-        sr,
-      });
-      return { probs: out.output.data as Float32Array, state: out.stateN.data as Float32Array };
-    },
+    run: (seqs) => runSequences(step, seqs),
     close: () => void model.release(),
   };
 }
 
-/** Starts a worker that loads the model and runs batches posted to it. */
+/** Starts a worker that loads the model and runs the sequences posted to it. */
 export async function loadWorkerVad(modelPath: string): Promise<VadBackend> {
   const worker = new Worker(new URL("./vad_worker.ts", import.meta.url), { type: "module" });
-  const pending = new Map<number, { resolve: (r: VadBatchResult) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { seqs: VadSequence[]; resolve: (r: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;
   const ready = new Promise<string>((resolve, reject) => {
@@ -54,8 +88,10 @@ export async function loadWorkerVad(modelPath: string): Promise<VadBackend> {
       else if (m.type === "result") {
         const p = pending.get(m.id);
         pending.delete(m.id);
-        if (m.error) p?.reject(new Error(m.error));
-        else p?.resolve({ probs: m.probs, state: m.state });
+        if (!p) return;
+        if (m.error) return p.reject(new Error(m.error));
+        p.seqs.forEach((s, i) => s.state.set(m.states[i]));
+        p.resolve(m.probs);
       }
     };
     worker.onerror = (e) => {
@@ -70,12 +106,13 @@ export async function loadWorkerVad(modelPath: string): Promise<VadBackend> {
   const executionProvider = await ready;
   return {
     executionProvider: `${executionProvider} (worker)`,
-    run(input, state, batch) {
+    run(seqs) {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
-      return new Promise<VadBatchResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ type: "run", id, input, state, batch }, [input.buffer as ArrayBuffer, state.buffer as ArrayBuffer]);
+      return new Promise<Float32Array[]>((resolve, reject) => {
+        pending.set(id, { seqs, resolve, reject });
+        const wire = seqs.map((s) => ({ frames: s.frames, count: s.count, state: s.state.slice() }));
+        worker.postMessage({ type: "run", id, seqs: wire }, wire.map((s) => s.frames.buffer as ArrayBuffer));
       });
     },
     close: () => worker.terminate(),

@@ -1,28 +1,33 @@
 /**
- * Worker entry for {@linkcode loadWorkerVad}: owns one Silero session and runs the batches the
- * server thread posts, transferring buffers both ways.
+ * Worker entry for {@linkcode loadWorkerVad}: owns one Silero session and runs the sequences
+ * the server thread posts.
  */
-/// <reference lib="deno.worker" />
-import { loadLocalVad, type VadBackend } from "./vad_backend.ts";
+import { loadLocalVad, type VadBackend, type VadSequence } from "./vad_backend.ts";
 
 let backend: VadBackend | undefined;
 
-globalThis.onmessage = async (e: MessageEvent) => {
+/** The worker's global scope, typed (this module is also type-checked outside a worker). */
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent) => void) | null;
+  postMessage(message: unknown): void;
+};
+
+scope.onmessage = async (e: MessageEvent) => {
   const m = e.data;
   if (m.type === "init") {
     try {
       backend = await loadLocalVad(m.modelPath);
-      globalThis.postMessage({ type: "ready", executionProvider: backend.executionProvider });
+      scope.postMessage({ type: "ready", executionProvider: backend.executionProvider });
     } catch (err) {
-      globalThis.postMessage({ type: "init_error", message: (err as Error).message });
+      scope.postMessage({ type: "init_error", message: (err as Error).message });
     }
   } else if (m.type === "run") {
     try {
-      const r = await backend!.run(m.input, m.state, m.batch);
-      const probs = r.probs.slice(), state = r.state.slice();
-      globalThis.postMessage({ type: "result", id: m.id, probs, state }, [probs.buffer as ArrayBuffer, state.buffer as ArrayBuffer]);
+      const seqs = m.seqs as VadSequence[];
+      const probs = await backend!.run(seqs);
+      scope.postMessage({ type: "result", id: m.id, probs, states: seqs.map((s) => s.state) });
     } catch (err) {
-      globalThis.postMessage({ type: "result", id: m.id, error: (err as Error).message });
+      scope.postMessage({ type: "result", id: m.id, error: (err as Error).message });
     }
   }
 };
