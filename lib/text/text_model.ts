@@ -18,6 +18,10 @@ export const TEXT_MODEL_INPUTS = ["input_ids", "same_speaker"] as const;
 /** Output names of the ONNX graph: emotion and sentiment logits, and two validation-only native heads. */
 export const TEXT_MODEL_OUTPUTS = ["logits", "sentiment_logits", "emorynlp_logits", "emocontext_logits"] as const;
 
+/** Windows share an ONNX call while their longest turns are within ratio × shortest + slack tokens. */
+const LENGTH_GROUP_RATIO = 1.5;
+const LENGTH_GROUP_SLACK = 4;
+
 /** Options for {@linkcode TextModel.load}. */
 export interface TextModelLoadOptions {
   /** Batching of requests across conversations. Default: maxBatch 64, maxWaitMs 2. */
@@ -102,8 +106,29 @@ export class TextModel {
     return this.#scheduler.submit(window);
   }
 
-  /** Runs windows as one ONNX call, bypassing the scheduler (offline evaluation, benchmarks). */
+  /**
+   * Runs windows through the network, bypassing the scheduler (offline evaluation, benchmarks). Every
+   * turn of a call is padded to the call's longest turn, so windows are grouped by length and each group
+   * runs as one ONNX call: a long turn does not make a whole batch of short ones pay for its padding.
+   * Results are in input order and do not depend on the grouping (padding does not change the output).
+   */
   async run(windows: EncodedWindow[]): Promise<TextLogits[]> {
+    const longest = windows.map((w) => Math.max(1, ...w.turns.map((t) => t.length)));
+    const order = windows.map((_, i) => i).sort((a, b) => longest[a] - longest[b]);
+    const results = new Array<TextLogits>(windows.length);
+    for (let start = 0; start < order.length;) {
+      let end = start + 1;
+      const limit = LENGTH_GROUP_RATIO * longest[order[start]] + LENGTH_GROUP_SLACK;
+      while (end < order.length && longest[order[end]] <= limit) end++;
+      const group = order.slice(start, end);
+      const outs = await this.#runGroup(group.map((i) => windows[i]));
+      group.forEach((i, j) => results[i] = outs[j]);
+      start = end;
+    }
+    return results;
+  }
+
+  async #runGroup(windows: EncodedWindow[]): Promise<TextLogits[]> {
     const batch = packWindows(windows);
     const [b, k] = batch.dims;
     const out = await this.onnx.run({
