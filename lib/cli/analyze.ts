@@ -131,10 +131,13 @@ async function analyzeFiles(
       const chunk = 1600; // 100 ms
       let f = 0;
       for (let s = 0; s < samples.length; s += chunk) {
-        const endMs = Math.min(samples.length, s + chunk) / 16;
-        while (f < frames.length && frames[f].timeMs <= endMs) p.face(frames[f++]);
         const part = samples.slice(s, s + chunk);
         p.audio(new Uint8Array(part.buffer));
+        // Let VAD catch up before the face frames of this stretch, as it would live, so face-only
+        // windows are only made where no utterance is open.
+        await p.settle();
+        const endMs = Math.min(samples.length, s + chunk) / 16;
+        while (f < frames.length && frames[f].timeMs <= endMs) p.face(frames[f++]);
       }
       while (f < frames.length) p.face(frames[f++]);
       await p.end("end");

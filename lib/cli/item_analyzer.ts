@@ -129,8 +129,9 @@ export class ItemAnalyzer {
     const stage: FaceStage = this.engine.createFace()!;
     for (const f of frames) stage.push(f);
     const lastMs = frames[frames.length - 1].timeMs;
-    // A still image (or a silent clip) is judged over all its frames.
-    const s = span.endMs > span.startMs ? span : { startMs: 0, endMs: lastMs + 1 };
+    // A still image (one frame at 0) counts as covering a 250 ms span; a clip without speech is
+    // judged over all its frames.
+    const s = span.endMs > span.startMs ? span : { startMs: 0, endMs: Math.max(250, lastMs + 1) };
     const est = await stage.analyze({ utteranceId: item.id, startMs: s.startMs, endMs: Math.max(s.endMs, 1), final: true });
     stage.release();
     return est;

@@ -193,6 +193,16 @@ export class ParticipantStream {
     this.#drainSegments(false);
   }
 
+  /**
+   * Resolves once every frame fed so far went through VAD and every analysis it started is done.
+   * Offline analysis feeds audio faster than real time and waits on this now and then, so
+   * utterance spans are analysed while their features are still in the bounded history.
+   */
+  async settle(): Promise<void> {
+    if (this.#vad) await this.#vad.push(new Float32Array(0), () => {}, () => {});
+    while (this.#work.size) await Promise.allSettled([...this.#work]);
+  }
+
   /** Flushes everything (on `end` or disconnect) and publishes `participant.left`. */
   async end(reason: "end" | "disconnect" | "error" = "end"): Promise<void> {
     if (this.#ended) return;
