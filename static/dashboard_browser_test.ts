@@ -155,7 +155,11 @@ Deno.test(
       const page2 = await browser.newPage({ viewport: { width: 1000, height: 800 } });
       await join(page2, origin, sessionId, "Bob");
       await page.waitForFunction(
-        () => (globalThis as any).document.querySelectorAll("article.participant").length === 2,
+        () => {
+          const names = [...(globalThis as any).document.querySelectorAll("article.participant h2.name")]
+            .map((e: any) => e.textContent);
+          return names.length === 2 && names.every((n: string) => n);
+        },
         null,
         {
           timeout: 15_000,
