@@ -5,9 +5,9 @@ import { BatchScheduler, SchedulerOverloadError } from "./batch_scheduler.ts";
 describe("BatchScheduler", () => {
   it("runs requests from many callers together and returns each caller its own result", async () => {
     const sizes: number[] = [];
-    const s = new BatchScheduler(async (xs: number[]) => {
+    const s = new BatchScheduler((xs: number[]) => {
       sizes.push(xs.length);
-      return xs.map((x) => x * 2);
+      return Promise.resolve(xs.map((x) => x * 2));
     }, { maxBatch: 8, maxWaitMs: 5 });
     const out = await Promise.all(Array.from({ length: 20 }, (_, i) => s.submit(i)));
     assert.deepEqual(out, Array.from({ length: 20 }, (_, i) => i * 2));
@@ -29,9 +29,9 @@ describe("BatchScheduler", () => {
 
   it("fails every request of a failed batch and keeps serving later ones", async () => {
     let calls = 0;
-    const s = new BatchScheduler(async (xs: number[]) => {
-      if (calls++ === 0) throw new Error("model broke");
-      return xs;
+    const s = new BatchScheduler((xs: number[]) => {
+      if (calls++ === 0) return Promise.reject(new Error("model broke"));
+      return Promise.resolve(xs);
     }, { maxWaitMs: 0 });
     await assert.rejects(s.submit(1), /model broke/);
     assert.equal(await s.submit(2), 2);

@@ -286,7 +286,7 @@ export class ParticipantStream {
         keep.push(seg);
         continue;
       }
-      const candidates = this.#analyzer.recent(this.#open);
+      const candidates = this.#analyzer.recent();
       const pieces = hasAudio ? alignSegment(seg, candidates, this.mediaMs) : [];
       if (pieces.length === 0) {
         this.#track(this.#transcriptUtterance(seg));

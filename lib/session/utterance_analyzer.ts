@@ -77,7 +77,7 @@ export class UtteranceAnalyzer {
   }
 
   /** Recent utterances in time order (the open one included). */
-  recent(_open?: UtteranceRecord): UtteranceRecord[] {
+  recent(): UtteranceRecord[] {
     return [...this.#recent].sort((a, b) => a.startMs - b.startMs);
   }
 
