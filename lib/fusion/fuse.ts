@@ -4,9 +4,9 @@
  * modality's calibrated distribution is pooled log-linearly (a weighted product of experts,
  * Hinton 2002; log-linear opinion pooling, Genest & Zidek 1986),
  *
- *   log p(k) = Σ_m w_m · log p_m(k) − log Z,   w_m = exp(b_m + c_m·(1 − u_m)) · coverage_m^γ_m
+ *   log p(k) = Σ_m w_m · log p_m(k) − log Z,   w_m = exp(b_m + c_m·(1 − u_m)) · min(1, coverage_m/r_m)^γ_m
  *
- * so a modality that is unsure (high normalised entropy u_m), or saw little of the utterance
+ * (times a fitted inverse temperature s_n for the number n of modalities present), so a modality that is unsure (high normalised entropy u_m), or saw little of the utterance
  * (low coverage: occluded face, dropped frames, little voiced audio), counts less. The
  * coefficients come from {@linkcode FusionParams} (fitted on validation data, docs/fusion.md).
  * Any subset of modalities works; a missing modality simply has no term.
@@ -44,15 +44,19 @@ export interface FusedEstimate {
   sentiment: Record<Sentiment, number>;
   /** Each modality's share of the total weight, in [0, 1]; they sum to 1. */
   weights: Partial<Record<Modality, number>>;
-  /** Each modality's unnormalised weight w_m (its exponent in the pool). */
+  /** Each modality's exponent in the pool, s_n · w_m. */
   reliability: Partial<Record<Modality, number>>;
+}
+
+/** The coverage term's base: coverage relative to an undamaged estimate's, in [COVERAGE_FLOOR, 1]. */
+export function relativeCoverage(coverage: number, r: ModalityReliability): number {
+  return Math.min(1, Math.max(COVERAGE_FLOOR, coverage / (r.coverageReference ?? 1)));
 }
 
 /** w_m of one estimate under one modality's coefficients. */
 export function reliabilityWeight(e: Pick<ModalityEstimate, "uncertainty" | "coverage">, r: ModalityReliability): number {
   const certainty = 1 - Math.min(1, Math.max(0, e.uncertainty));
-  const coverage = Math.min(1, Math.max(COVERAGE_FLOOR, e.coverage));
-  return Math.exp(r.bias + r.certainty * certainty) * Math.pow(coverage, r.coverage);
+  return Math.exp(r.bias + r.certainty * certainty) * Math.pow(relativeCoverage(e.coverage, r), r.coverage);
 }
 
 /** Normalised weighted geometric pool of distributions (log-linear pooling). */
@@ -96,14 +100,15 @@ export function fuse(estimates: ModalityEstimate[], options: FusionOptions = {})
   }
   const params = options.params ?? DEFAULT_FUSION_PARAMS;
   const raw = estimates.map((e) => reliabilityWeight(e, params.modalities[e.modality]));
+  const sharpness = params.sharpness?.[Math.min(3, estimates.length) - 1] ?? 1;
   const total = raw.reduce((a, b) => a + b, 0);
   const weights: Partial<Record<Modality, number>> = {};
   const reliability: Partial<Record<Modality, number>> = {};
   estimates.forEach((e, i) => {
     weights[e.modality] = raw[i] / total;
-    reliability[e.modality] = raw[i];
+    reliability[e.modality] = sharpness * raw[i];
   });
-  const probs = logLinearPool(estimates.map((e) => e.probs), raw);
+  const probs = logLinearPool(estimates.map((e) => e.probs), raw.map((w) => sharpness * w));
   const text = estimates.find((e) => e.modality === "text" && e.sentiment);
   const sentiment = fusedSentiment(
     probs,

@@ -2,9 +2,10 @@
  * Parameters of the reliability model behind {@linkcode fuse}: for each modality, how much its
  * log-probabilities count given how sure it is and how much of the utterance it saw.
  *
- *   w_m = exp(bias_m + certainty_m · (1 − u_m)) · coverage_m ^ coverage'_m
+ *   w_m = exp(bias_m + certainty_m · (1 − u_m)) · min(1, coverage_m / reference_m) ^ γ_m
  *
- * u_m is the estimate's normalised entropy, coverage_m its coverage. The weights are not
+ * u_m is the estimate's normalised entropy, coverage_m its coverage, reference_m the coverage of
+ * an undamaged estimate (coverageReference), γ_m the coverage exponent (`coverage`). The weights are not
  * normalised before pooling, so their sum also acts as the fused distribution's inverse
  * temperature. The values shipped in fusion_params.json are fitted by
  * `deno run -A training/fusion/fit_fusion.ts` (NLL on label-matched combinations of the heads'
@@ -20,8 +21,15 @@ export interface ModalityReliability {
   bias: number;
   /** Added log-weight per unit of certainty (1 − normalised entropy). */
   certainty: number;
-  /** Exponent on coverage, ≥ 0: 0 ignores coverage, 1 scales the weight by it. */
+  /** Exponent on relative coverage, ≥ 0: 0 ignores coverage, 1 scales the weight by it. */
   coverage: number;
+  /**
+   * Coverage of an undamaged estimate, in (0, 1]: coverage is divided by it (and capped at 1), so
+   * a modality whose normal coverage is below 1 (voice: the voiced share of an utterance) is not
+   * discounted for being normal. Measured as the median coverage of clean validation samples.
+   * Default 1.
+   */
+  coverageReference?: number;
 }
 
 /** Where fitted parameters came from. */
@@ -37,6 +45,12 @@ export interface FusionProvenance {
 export interface FusionParams {
   version: 1;
   modalities: Record<Modality, ModalityReliability>;
+  /**
+   * Inverse temperature of the pool by the number of modalities present (index 0: one modality,
+   * 1: two, 2: three), > 0: log p = s_n · Σ_m w_m log p_m − log Z. Lets one set of weights suit a
+   * lone modality (which should stay as calibrated as its head) and a combination. Default 1s.
+   */
+  sharpness?: number[];
   /** Null for the unfitted default. */
   fitted: FusionProvenance | null;
   /**
@@ -97,6 +111,14 @@ export function validateFusionParams(v: unknown): FusionParams {
       }
     }
     if (r.coverage < 0) throw new FusionParamsError(`fusion params: ${m}.coverage must be ≥ 0`);
+    const ref = r.coverageReference ?? 1;
+    if (!(ref > 0 && ref <= 1)) throw new FusionParamsError(`fusion params: ${m}.coverageReference must be in (0, 1]`);
+  }
+  if (
+    o.sharpness !== undefined &&
+    (!Array.isArray(o.sharpness) || o.sharpness.length !== 3 || o.sharpness.some((x) => !(x > 0 && Number.isFinite(x))))
+  ) {
+    throw new FusionParamsError("fusion params: sharpness must be 3 positive numbers");
   }
   if (o.fitted !== null && typeof o.fitted !== "object") throw new FusionParamsError("fusion params: bad `fitted`");
   const es = o.emotionSentiment?.matrix;

@@ -7,6 +7,9 @@
  *      to each single head on the same combinations and to the unfitted pooling;
  *   3. robustness: fused accuracy when one modality's frames are dropped at 0–90 %;
  *   4. the shipped parameters, fitted on both halves, into lib/fusion/fusion_params.json.
+ * Fitting examples: every modality subset of every combination, plus copies with the voice
+ * degraded by real packet loss (voice_drops.ts) at a random level, from which voice's coverage
+ * exponent is fitted.
  * Inputs: ~/.cache/affectstream/fusion/{voice,face,text}_val.json (collect_*.ts, voice_oof.py).
  *
  *   deno run -A training/fusion/fit_fusion.ts [--per-class 300] [--seed 1] [--no-write]
@@ -23,9 +26,10 @@ import { type Example, fitReliability, meanNll, type Part } from "./fit_reliabil
 import { DROP_LEVELS, type HeadPredictions, type HeadSample, readHead } from "./head_predictions.ts";
 
 /**
- * Coverage exponent of every modality. Not fitted: no data here varies coverage for real (FER
- * and the acted clips are whole). 1 would treat frames as independent evidence (log-likelihoods
- * add up), 0 as fully redundant; consecutive frames are strongly correlated, so half-way.
+ * Starting coverage exponent, kept for modalities whose data never varies coverage for real (face:
+ * FER stills; text: coverage is always 1): 1 would treat frames as independent evidence
+ * (log-likelihoods add up), 0 as fully redundant; consecutive frames are strongly correlated, so
+ * half-way. Voice has real packet-loss predictions (voice_drops.ts), so its exponent is fitted.
  */
 export const COVERAGE_EXPONENT = 0.5;
 
@@ -107,19 +111,55 @@ function partOf(m: Modality, c: Combination): Part {
   return { modality: m, probs: p, uncertainty: normalizedEntropy(p), coverage: heads[m].samples[c.index[m]].coverage ?? 1 };
 }
 
+/** Modalities whose head has predictions under real frame loss (voice packets). */
+const DEGRADABLE = MODS.filter((m) => m !== "text" && heads[m].samples.every((s) => s.dropLogits && s.dropCoverage));
+
+/** A modality's part at drop level l, from its degraded predictions; null when the stage would give none. */
+function degradedPart(m: Modality, c: Combination, l: number): Part | null {
+  const s = heads[m].samples[c.index[m]];
+  const lg = s.dropLogits![l];
+  if (!lg) return null;
+  const p = softmax(lg, temperatureOf(heads[m], s));
+  return { modality: m, probs: p, uncertainty: normalizedEntropy(p), coverage: s.dropCoverage![l] };
+}
+
+/**
+ * Every subset of each combination, plus, for each modality with real degraded predictions and
+ * each subset holding it, one copy at a random drop level (so coverage varies for real).
+ */
 function examplesOf(cs: readonly Combination[]): Example[] {
-  return cs.flatMap((c) => SUBSETS.map((s) => ({ label: c.label, parts: s.map((m) => partOf(m, c)) })));
+  const pick = rng(Number(values.seed) + 7);
+  return cs.flatMap((c) => {
+    const out: Example[] = SUBSETS.map((s) => ({ label: c.label, parts: s.map((m) => partOf(m, c)) }));
+    for (const d of DEGRADABLE) {
+      for (const s of SUBSETS.filter((s) => s.includes(d))) {
+        const l = 1 + Math.floor(pick() * (DROP_LEVELS.length - 1));
+        const parts = s.flatMap((m) => (m === d ? [degradedPart(m, c, l)].filter((p): p is Part => p !== null) : [partOf(m, c)]));
+        if (parts.length) out.push({ label: c.label, parts });
+      }
+    }
+    return out;
+  });
+}
+
+/** Median coverage of a head's clean validation samples: the coverage of an undamaged estimate. */
+function coverageReference(m: Modality): number {
+  const cs = heads[m].samples.map((s) => s.coverage ?? 1).sort((a, b) => a - b);
+  return r4(Math.min(1, Math.max(0.05, cs[Math.floor(cs.length / 2)])));
 }
 
 function startParams(): FusionParams {
   const p = structuredClone(UNFITTED_FUSION_PARAMS);
-  for (const m of MODS) p.modalities[m].coverage = COVERAGE_EXPONENT;
+  for (const m of MODS) {
+    p.modalities[m].coverage = COVERAGE_EXPONENT;
+    p.modalities[m].coverageReference = coverageReference(m);
+  }
   return p;
 }
 
 // 2-fold cross-fitting
 const fittedFor: FusionParams[] = [0, 1].map((h) =>
-  fitReliability(examplesOf(combos.filter((c) => c.half !== h)), startParams())
+  fitReliability(examplesOf(combos.filter((c) => c.half !== h)), startParams(), { fitCoverage: DEGRADABLE })
 );
 const test = (c: Combination) => fittedFor[c.half];
 
@@ -232,20 +272,21 @@ for (const dropped of MODS) {
 
 // shipped parameters: fitted on every combination
 const all = examplesOf(combos);
-const shipped = fitReliability(all, startParams());
+const shipped = fitReliability(all, startParams(), { fitCoverage: DEGRADABLE });
 const classCounts = EMOTIONS.map((_, k) => combos.filter((c) => c.label === k).length);
 shipped.fitted = {
   command: "deno run -A training/fusion/fit_fusion.ts",
   date: new Date().toISOString().slice(0, 10),
   data: `label-matched combinations of validation predictions (${combos.length} combinations × 7 modality subsets; ` +
     `per class ${classCounts.join("/")}): ${MODS.map((m) => `${m} ${heads[m].model} (${heads[m].protocol})`).join("; ")}`,
-  coverageExponent: `fixed at ${COVERAGE_EXPONENT}, not fitted (docs/fusion.md)`,
+  coverageExponent: `fitted for ${DEGRADABLE.join(", ") || "no modality"} (real packet-loss predictions); ` +
+    `fixed at ${COVERAGE_EXPONENT} for the others (docs/fusion.md)`,
   trainNll: r4(meanNll(all, shipped)),
   crossFittedHalves: fittedFor.map((p) => p.modalities),
 };
 shipped.emotionSentiment = DEFAULT_FUSION_PARAMS.emotionSentiment;
 
-const results = { date: shipped.fitted.date, combinations: combos.length, perClass: classCounts, calibration, rows, robustness, dropLevels: DROP_LEVELS, frames: FRAMES, params: shipped.modalities };
+const results = { date: shipped.fitted.date, combinations: combos.length, perClass: classCounts, calibration, rows, robustness, dropLevels: DROP_LEVELS, frames: FRAMES, params: shipped.modalities, sharpness: shipped.sharpness };
 await Deno.mkdir("training/fusion/results", { recursive: true });
 await Deno.writeTextFile("training/fusion/results/fusion_fit.json", JSON.stringify(results, null, 1) + "\n");
 if (!values["no-write"]) await Deno.writeTextFile("lib/fusion/fusion_params.json", JSON.stringify(shipped, null, 2) + "\n");
@@ -257,7 +298,7 @@ for (const r of rows) {
   console.log(`| ${r.system} | ${r.n} | ${r.accuracy} | ${r.uar} | ${r.weightedF1} | ${r.ece} | ${r.nll} | ${r.selective50} | ${r.meanWeights ? JSON.stringify(r.meanWeights) : ""} |`);
 }
 console.log("robustness", JSON.stringify(robustness));
-console.log("shipped", JSON.stringify(shipped.modalities));
+console.log("shipped", JSON.stringify(shipped.modalities), "sharpness", JSON.stringify(shipped.sharpness));
 
 function r4(x: number): number {
   return Math.round(x * 1e4) / 1e4;

@@ -32,3 +32,28 @@ Deno.test("fitReliability learns to trust an informative modality over a noisy o
   assert.ok(w("text") > 2 * w("voice"), `text ${w("text")} voice ${w("voice")}`);
   assert.ok(meanNll(examples, fitted) < meanNll(examples, start) - 0.1);
 });
+
+Deno.test("fitReliability fits a coverage exponent only where asked, and raises it when low coverage means noise", () => {
+  const next = rng(5);
+  const examples: Example[] = [];
+  for (let i = 0; i < 400; i++) {
+    const y = Math.floor(next() * 7);
+    const wrong = (y + 1 + Math.floor(next() * 6)) % 7;
+    const coverage = next() < 0.5 ? 1 : 0.1;
+    // a full-coverage voice is right 90 % of the time, a 10 %-coverage one 20 %
+    const voice = peaked(next() < (coverage === 1 ? 0.9 : 0.2) ? y : wrong, 0.7);
+    const text = peaked(next() < 0.6 ? y : wrong, 0.5);
+    examples.push({
+      label: y,
+      parts: [
+        { modality: "voice", probs: voice, uncertainty: normalizedEntropy(voice), coverage },
+        { modality: "text", probs: text, uncertainty: normalizedEntropy(text), coverage },
+      ],
+    });
+  }
+  const start = structuredClone(UNFITTED_FUSION_PARAMS);
+  for (const m of ["voice", "face", "text"] as const) start.modalities[m].coverage = 0.5;
+  const fitted = fitReliability(examples, start, { iterations: 300, fitCoverage: ["voice"] });
+  assert.equal(fitted.modalities.text.coverage, 0.5);
+  assert.ok(fitted.modalities.voice.coverage > 0.5, `γ voice ${fitted.modalities.voice.coverage}`);
+});

@@ -44,12 +44,22 @@ def main():
         by_path = {c["path"]: c for c in d["clips"]}
         drops = [by_path[p] for p in paths]
         n_levels = len(d["levels"])
+        extent_path = os.path.join(os.path.dirname(args.drops), "voice_extent.json")
+        if os.path.exists(extent_path):
+            # coverage as live: voiced frames over the speech span (first to last voiced frame of the
+            # clean clip, standing in for the VAD segment), not over the whole file
+            ext = json.load(open(extent_path))
+            for c in drops:
+                e = ext[c["path"]]
+                span = max(1, e["lastVoiced"] - e["firstVoiced"] + 1)
+                c["coverage"] = [round(min(1.0, r * e["frames"] / span), 4) for r in c["coverage"]]
         drop_logits = [[None] * n_levels for _ in paths]
     for f in np.unique(folds):
         tr, te = folds != f, folds == f
         pm, pv = vt.prior_stats(X[tr])
+        weights = vt.corpus_weights(corpora[tr], hp["corpus_power"]) if "corpus_power" in hp else None
         model = vt.train_ensemble(vt.speaker_normalise(X[tr], speakers[tr], pm, pv, shrink), y[tr], hp,
-                                  list(range(args.seeds)))
+                                  list(range(args.seeds)), weights)
         logits[te] = vt.predict_logits(model, vt.speaker_normalise(X[te], speakers[te], pm, pv, shrink))
         if drops is not None:
             # degraded utterances normalised with the speaker's statistics from clean clips (as live,
