@@ -11,6 +11,7 @@ import type { Modality } from "./lib/modality/estimate.ts";
 const USAGE = `affectstream — real-time multimodal emotion analysis
 
   deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--disable voice,face,text]
+                  [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500]
   deno task analyze FILE...                       events of each file as JSON lines on stdout
   deno task analyze --manifest items.jsonl [--out preds.jsonl] [--fps 5] [--face-model PATH]
   deno task eval --manifest items.jsonl [--out-dir reports/NAME]   items carry a "label"
@@ -23,6 +24,13 @@ function parseModalities(s: string | undefined): Modality[] {
     if (m !== "voice" && m !== "face" && m !== "text") throw new Error(`--disable: unknown modality "${m}"`);
   }
   return out as Modality[];
+}
+
+function optionalNumber(s: string | undefined, flag: string): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new Error(`${flag}: not a number: ${s}`);
+  return n;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -40,6 +48,9 @@ async function main(args: string[]): Promise<number> {
       out: { type: "string" },
       "out-dir": { type: "string" },
       fps: { type: "string", default: "5" },
+      "partial-ms": { type: "string" },
+      "min-silence-ms": { type: "string" },
+      "text-wait-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -57,6 +68,17 @@ async function main(args: string[]): Promise<number> {
         port,
         engine: { modelsDir: values.models, disable },
         app: { static: { faceModelPath: values["face-model"] } },
+        sessions: {
+          session: {
+            participant: {
+              segmenter: {
+                partialIntervalMs: optionalNumber(values["partial-ms"], "--partial-ms"),
+                minSilenceMs: optionalNumber(values["min-silence-ms"], "--min-silence-ms"),
+              },
+              textWaitMs: optionalNumber(values["text-wait-ms"], "--text-wait-ms"),
+            },
+          },
+        },
       });
       console.error(
         `affectstream listening on http://${server.hostname}:${server.port}/ ` +

@@ -6,6 +6,7 @@ import type { StageFactory } from "../engine/stages.ts";
 import { CloseCode, ProtocolError } from "../protocol/errors.ts";
 import { validateId } from "../protocol/ids.ts";
 import type { SileroVad } from "../segment/silero_vad.ts";
+import { resolveParticipantOptions } from "./participant_options.ts";
 import { Session, type SessionOptions } from "./session.ts";
 
 /** Options for {@linkcode SessionRegistry}. */
@@ -30,6 +31,10 @@ export class SessionRegistry {
   ) {
     this.maxSessions = options.maxSessions ?? 256;
     this.idleMs = options.idleMs ?? 30 * 60_000;
+    if (!(this.maxSessions >= 1)) throw new RangeError("maxSessions must be ≥ 1");
+    if (!(this.idleMs >= 1000)) throw new RangeError("idleMs must be ≥ 1000");
+    // Participant options are checked now, at start, not when the first participant joins.
+    resolveParticipantOptions(options.session?.participant);
   }
 
   /** The session with this id, created if needed. Throws ProtocolError for a bad id or when full. */
