@@ -103,3 +103,12 @@ Deno.test("totalVariation is 0 for equal and 1 for disjoint distributions", () =
   assert.equal(totalVariation(peaked("sad", 1), peaked("sad", 1)), 0);
   assert.equal(totalVariation(peaked("sad", 1), peaked("happy", 1)), 1);
 });
+
+Deno.test("ShiftTracker with default options waits for a second utterance before shifting", () => {
+  const t = new ShiftTracker();
+  assert.equal(t.update(utt("a", "neutral", 0.6)), null);
+  assert.equal(t.update(utt("b", "sad", 0.6)), null);
+  const s = t.update(utt("c", "sad", 0.6));
+  assert.equal(s?.to, "sad");
+  assert.deepEqual(s?.toUtteranceIds, ["b", "c"]);
+});
