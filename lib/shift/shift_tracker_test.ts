@@ -28,7 +28,7 @@ Deno.test("ShiftTracker emits nothing for the first utterance or a steady state"
 });
 
 Deno.test("ShiftTracker ignores a one-utterance flicker with persistence 2 and reports a sustained change", () => {
-  const t = new ShiftTracker({ persistence: 2, minConfidence: 0.5, minSize: 0.3 });
+  const t = new ShiftTracker({ persistence: 2, minConfidence: 0.5, minSize: 0.3, stateMemory: 3 });
   const us = [
     utt("u1", "neutral", 0.8),
     utt("u2", "neutral", 0.8),
