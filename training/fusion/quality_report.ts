@@ -73,7 +73,7 @@ function genericRows(card: Card): string[] {
 }
 
 function references(card: Card): string[] {
-  const r = card.validation?.references ?? card.references;
+  const r = card.validation?.references ?? card.validation?.publishedTestReferences ?? card.references;
   const out: string[] = [];
   if (typeof r === "string") out.push(r);
   else if (r && typeof r === "object") for (const [k, v] of Object.entries(r)) out.push(`${k}: ${v}`);
@@ -117,7 +117,7 @@ if (fit) {
 }
 const shift = await readJson("training/fusion/results/shift_eval.json");
 if (shift) {
-  lines.push("", `## Emotion shifts (options ${JSON.stringify(shift.chosen)}, chosen on MELD dev)`, "");
+  lines.push("", `## Emotion shifts (ShiftTracker defaults ${JSON.stringify(shift.chosen)}: ${shift.chosenBy}; see docs/fusion.md)`, "");
   lines.push("| sequences | precision | recall | F1 | false shift rate |", "|---|---|---|---|---|");
   for (const [k, r] of Object.entries(shift.results.chosen as Record<string, Card>)) {
     lines.push(`| ${k} | ${f(r.precision)} | ${f(r.recall)} | ${f(r.f1)} | ${f(r.falseShiftRate)} |`);
