@@ -35,8 +35,14 @@ export function argmax(p: ArrayLike<number>): number {
 }
 
 /** Expected calibration error (Guo et al. 2017): Σ_b |B_b|/n · |acc(B_b) − conf(B_b)|. */
-export function expectedCalibrationError(probs: readonly ArrayLike<number>[], labels: readonly number[], bins = ECE_BINS): number {
-  const count = new Array<number>(bins).fill(0), conf = new Array<number>(bins).fill(0), acc = new Array<number>(bins).fill(0);
+export function expectedCalibrationError(
+  probs: readonly ArrayLike<number>[],
+  labels: readonly number[],
+  bins = ECE_BINS,
+): number {
+  const count = new Array<number>(bins).fill(0),
+    conf = new Array<number>(bins).fill(0),
+    acc = new Array<number>(bins).fill(0);
   probs.forEach((p, i) => {
     const k = argmax(p);
     const c = p[k];
@@ -51,7 +57,10 @@ export function expectedCalibrationError(probs: readonly ArrayLike<number>[], la
 }
 
 /** Metrics of predicted distributions against reference class indices. */
-export function classificationMetrics(probs: readonly ArrayLike<number>[], labels: readonly number[]): ClassificationMetrics {
+export function classificationMetrics(
+  probs: readonly ArrayLike<number>[],
+  labels: readonly number[],
+): ClassificationMetrics {
   if (probs.length !== labels.length) throw new RangeError("probs and labels differ in length");
   const confusion = EMOTIONS.map(() => new Array<number>(NUM_EMOTIONS).fill(0));
   let correct = 0, confSum = 0;
@@ -94,7 +103,11 @@ export function classificationMetrics(probs: readonly ArrayLike<number>[], label
  * Accuracy of the most confident fraction of items (selective classification, Geifman &
  * El-Yaniv 2017): items sorted by confidence, the top `coverage` share scored.
  */
-export function selectiveAccuracy(probs: readonly ArrayLike<number>[], labels: readonly number[], coverage = 0.5): number {
+export function selectiveAccuracy(
+  probs: readonly ArrayLike<number>[],
+  labels: readonly number[],
+  coverage = 0.5,
+): number {
   const order = probs.map((p, i) => ({ c: p[argmax(p)], i })).sort((a, b) => b.c - a.c);
   const k = Math.max(1, Math.round(order.length * coverage));
   let correct = 0;

@@ -57,7 +57,9 @@ export async function runEval(options: EvalOptions): Promise<number> {
   const fused = report.systems.fused;
   console.error(
     fused
-      ? `eval: ${fused.n} items scored, fused accuracy ${fused.accuracy.toFixed(3)}, UAR ${fused.uar.toFixed(3)} → ${outDir}/report.md`
+      ? `eval: ${fused.n} items scored, fused accuracy ${fused.accuracy.toFixed(3)}, UAR ${
+        fused.uar.toFixed(3)
+      } → ${outDir}/report.md`
       : `eval: no labelled item could be scored → ${outDir}/report.md`,
   );
   return fused ? 0 : 1;

@@ -51,7 +51,9 @@ export async function encodePng(img: RgbImage): Promise<Uint8Array> {
   const { width, height, pixels } = img;
   if (pixels.length !== width * height * 3) throw new RangeError("pixels must hold width·height·3 bytes");
   const raw = new Uint8Array(height * (1 + width * 3));
-  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
+  for (let y = 0; y < height; y++) {
+    raw.set(pixels.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
+  }
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);
@@ -74,11 +76,31 @@ export async function encodePng(img: RgbImage): Promise<Uint8Array> {
 
 /** 3×5 glyphs, rows top to bottom, 3 bits each (MSB = left). */
 const GLYPHS: Record<string, number[]> = {
-  "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7], "4": [5, 5, 7, 1, 1],
-  "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
-  A: [2, 5, 7, 5, 5], D: [6, 5, 5, 5, 6], E: [7, 4, 6, 4, 7], F: [7, 4, 6, 4, 4], G: [7, 4, 5, 5, 7],
-  H: [5, 5, 7, 5, 5], I: [7, 2, 2, 2, 7], N: [6, 5, 5, 5, 5], P: [7, 5, 7, 4, 4], R: [6, 5, 6, 5, 5],
-  S: [7, 4, 7, 1, 7], U: [5, 5, 5, 5, 7], T: [7, 2, 2, 2, 2], "%": [5, 1, 2, 4, 5], " ": [0, 0, 0, 0, 0],
+  "0": [7, 5, 5, 5, 7],
+  "1": [2, 6, 2, 2, 7],
+  "2": [7, 1, 7, 4, 7],
+  "3": [7, 1, 7, 1, 7],
+  "4": [5, 5, 7, 1, 1],
+  "5": [7, 4, 7, 1, 7],
+  "6": [7, 4, 7, 5, 7],
+  "7": [7, 1, 1, 1, 1],
+  "8": [7, 5, 7, 5, 7],
+  "9": [7, 5, 7, 1, 7],
+  A: [2, 5, 7, 5, 5],
+  D: [6, 5, 5, 5, 6],
+  E: [7, 4, 6, 4, 7],
+  F: [7, 4, 6, 4, 4],
+  G: [7, 4, 5, 5, 7],
+  H: [5, 5, 7, 5, 5],
+  I: [7, 2, 2, 2, 7],
+  N: [6, 5, 5, 5, 5],
+  P: [7, 5, 7, 4, 4],
+  R: [6, 5, 6, 5, 5],
+  S: [7, 4, 7, 1, 7],
+  U: [5, 5, 5, 5, 7],
+  T: [7, 2, 2, 2, 2],
+  "%": [5, 1, 2, 4, 5],
+  " ": [0, 0, 0, 0, 0],
 };
 
 function fillRect(img: RgbImage, x0: number, y0: number, w: number, h: number, rgb: readonly number[]): void {
@@ -91,7 +113,9 @@ function drawText(img: RgbImage, text: string, x: number, y: number, scale: numb
   for (const ch of text.toUpperCase()) {
     const g = GLYPHS[ch] ?? GLYPHS[" "];
     g.forEach((bits, row) => {
-      for (let col = 0; col < 3; col++) if (bits & (4 >> col)) fillRect(img, x + col * scale, y + row * scale, scale, scale, rgb);
+      for (let col = 0; col < 3; col++) {
+        if (bits & (4 >> col)) fillRect(img, x + col * scale, y + row * scale, scale, scale, rgb);
+      }
     });
     x += 4 * scale;
   }
@@ -122,7 +146,14 @@ export function confusionImage(confusion: number[][]): RgbImage {
       if (total) {
         const label = String(Math.round(share * 100));
         const ink = share > 0.55 ? [255, 255, 255] : [0, 0, 0];
-        drawText(img, label, LEFT + c * CELL + (CELL - label.length * 4 * SCALE) / 2 + 1, TOP + r * CELL + 15, SCALE, ink);
+        drawText(
+          img,
+          label,
+          LEFT + c * CELL + (CELL - label.length * 4 * SCALE) / 2 + 1,
+          TOP + r * CELL + 15,
+          SCALE,
+          ink,
+        );
       }
     }
   }

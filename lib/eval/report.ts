@@ -85,7 +85,12 @@ export function buildReport(
     per.fused.probs.push(line.probs);
     per.fused.labels.push(y);
     for (const m of line.missing ?? []) missing[m]++;
-    for (const [m, e] of Object.entries(line.modalities ?? {}) as [Modality, { probs: number[]; weight: number; model: string }][]) {
+    for (
+      const [m, e] of Object.entries(line.modalities ?? {}) as [
+        Modality,
+        { probs: number[]; weight: number; model: string },
+      ][]
+    ) {
       per[m].probs.push(e.probs);
       per[m].labels.push(y);
       per[m].weights.push(e.weight);
@@ -125,7 +130,9 @@ export function renderMarkdown(r: EvalReport): string {
     `# Evaluation: ${r.manifest}`,
     "",
     `${r.items} items, ${r.labelled} with a label of our classes, ${r.failed} of those failed to analyse` +
-    (Object.keys(r.unmappedLabels).length ? `; not scored (no class of ours): ${JSON.stringify(r.unmappedLabels)}` : "") +
+    (Object.keys(r.unmappedLabels).length
+      ? `; not scored (no class of ours): ${JSON.stringify(r.unmappedLabels)}`
+      : "") +
     `. Generated ${r.date}. Models: ${Object.entries(r.models).map(([m, n]) => `${m} ${n}`).join(", ") || "none"}.`,
     "",
     "Each modality is scored on the items it answered; `fused` on every analysed item. ECE: 15 equal-width " +

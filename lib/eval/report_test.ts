@@ -12,8 +12,21 @@ Deno.test("buildReport scores fused and each modality on the items it answered, 
     { id: "e" },
   ];
   const lines = [
-    { id: "a", probs: p(1), missing: ["face" as const], modalities: { voice: { probs: p(1), weight: 0.6, model: "v@1" }, text: { probs: p(0), weight: 0.4, model: "t@1" } } },
-    { id: "b", probs: p(0), missing: ["face" as const, "text" as const], modalities: { voice: { probs: p(0), weight: 1, model: "v@1" } } },
+    {
+      id: "a",
+      probs: p(1),
+      missing: ["face" as const],
+      modalities: {
+        voice: { probs: p(1), weight: 0.6, model: "v@1" },
+        text: { probs: p(0), weight: 0.4, model: "t@1" },
+      },
+    },
+    {
+      id: "b",
+      probs: p(0),
+      missing: ["face" as const, "text" as const],
+      modalities: { voice: { probs: p(0), weight: 1, model: "v@1" } },
+    },
     { id: "c", probs: p(0), modalities: {} },
     { id: "d", error: "no modality produced an estimate" },
     { id: "e", probs: p(0), modalities: {} },

@@ -21,7 +21,11 @@ Deno.test({
     ].map(([f, label], i) => JSON.stringify({ id: `c${i}`, media: `${actor}/${f}.flac`, label, speaker: "a02" }));
     rows.push(JSON.stringify({ id: "x", media: `${actor}/03-01-01-01-01-01-02.flac`, label: "boredom" }));
     await Deno.writeTextFile(`${dir}/items.jsonl`, rows.join("\n") + "\n");
-    const code = await runEval({ manifest: `${dir}/items.jsonl`, outDir: `${dir}/out`, engine: { disable: ["face", "text"] } });
+    const code = await runEval({
+      manifest: `${dir}/items.jsonl`,
+      outDir: `${dir}/out`,
+      engine: { disable: ["face", "text"] },
+    });
     assert.equal(code, 0);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/out/report.json`));
     assert.equal(report.labelled, 3);

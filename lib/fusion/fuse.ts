@@ -54,7 +54,10 @@ export function relativeCoverage(coverage: number, r: ModalityReliability): numb
 }
 
 /** w_m of one estimate under one modality's coefficients. */
-export function reliabilityWeight(e: Pick<ModalityEstimate, "uncertainty" | "coverage">, r: ModalityReliability): number {
+export function reliabilityWeight(
+  e: Pick<ModalityEstimate, "uncertainty" | "coverage">,
+  r: ModalityReliability,
+): number {
   const certainty = 1 - Math.min(1, Math.max(0, e.uncertainty));
   return Math.exp(r.bias + r.certainty * certainty) * Math.pow(relativeCoverage(e.coverage, r), r.coverage);
 }

@@ -5,7 +5,12 @@ import { fuse, fusedSentiment, logLinearPool, reliabilityWeight } from "./fuse.t
 import { type FusionParams, UNFITTED_FUSION_PARAMS, validateFusionParams } from "./fusion_params.ts";
 import { summarizeEmotion } from "./emotion_summary.ts";
 
-function est(modality: Modality, probs: number[], coverage = 1, extra: Partial<ModalityEstimate> = {}): ModalityEstimate {
+function est(
+  modality: Modality,
+  probs: number[],
+  coverage = 1,
+  extra: Partial<ModalityEstimate> = {},
+): ModalityEstimate {
   return {
     modality,
     probs,
@@ -102,9 +107,13 @@ Deno.test("validateFusionParams rejects a negative coverage exponent and a bad s
 });
 
 Deno.test("summarizeEmotion reports weights, sentiment and the missing modalities", () => {
-  const s = summarizeEmotion([est("voice", UNSURE_ANGRY, 0.7), null, est("text", SURE_HAPPY, 1, {
-    sentiment: { negative: 0.1, neutral: 0.2, positive: 0.7 },
-  })])!;
+  const s = summarizeEmotion([
+    est("voice", UNSURE_ANGRY, 0.7),
+    null,
+    est("text", SURE_HAPPY, 1, {
+      sentiment: { negative: 0.1, neutral: 0.2, positive: 0.7 },
+    }),
+  ])!;
   assert.deepEqual(s.missing, ["face"]);
   assert.ok(Math.abs(s.modalities.voice!.weight + s.modalities.text!.weight - 1) < 1e-3);
   assert.ok(s.sentiment!.positive > s.sentiment!.negative);

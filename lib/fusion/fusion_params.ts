@@ -101,7 +101,9 @@ export const UNFITTED_FUSION_PARAMS: FusionParams = {
 /** Checks a parsed parameter object; throws FusionParamsError when it is malformed. */
 export function validateFusionParams(v: unknown): FusionParams {
   const o = v as FusionParams;
-  if (typeof o !== "object" || o === null || o.version !== 1) throw new FusionParamsError("fusion params: version must be 1");
+  if (typeof o !== "object" || o === null || o.version !== 1) {
+    throw new FusionParamsError("fusion params: version must be 1");
+  }
   for (const m of ["voice", "face", "text"] as const) {
     const r = o.modalities?.[m];
     if (!r) throw new FusionParamsError(`fusion params: no entry for ${m}`);

@@ -72,8 +72,12 @@ export function resolveShiftOptions(options: ShiftTrackerOptions = {}): Required
   const o = { ...DEFAULT_SHIFT_OPTIONS, ...options };
   if (!(o.minConfidence >= 0 && o.minConfidence <= 1)) throw new RangeError("minConfidence must be in [0, 1]");
   if (!(o.minSize >= 0 && o.minSize <= 1)) throw new RangeError("minSize must be in [0, 1]");
-  if (!(Number.isInteger(o.persistence) && o.persistence >= 1)) throw new RangeError("persistence must be an integer ≥ 1");
-  if (!(Number.isInteger(o.stateMemory) && o.stateMemory >= 1)) throw new RangeError("stateMemory must be an integer ≥ 1");
+  if (!(Number.isInteger(o.persistence) && o.persistence >= 1)) {
+    throw new RangeError("persistence must be an integer ≥ 1");
+  }
+  if (!(Number.isInteger(o.stateMemory) && o.stateMemory >= 1)) {
+    throw new RangeError("stateMemory must be an integer ≥ 1");
+  }
   return o;
 }
 

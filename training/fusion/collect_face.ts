@@ -10,7 +10,10 @@ import { FaceModel } from "../../lib/face/face_model.ts";
 import { defaultFaceCacheDir } from "../../lib/face/fer_cache.ts";
 import { writeHead } from "./head_predictions.ts";
 
-const { values } = parseArgs({ args: Deno.args, options: { models: { type: "string", default: "models" }, cache: { type: "string" } } });
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { models: { type: "string", default: "models" }, cache: { type: "string" } },
+});
 const dir = `${values.cache ?? defaultFaceCacheDir()}/features`;
 const meta = JSON.parse(await Deno.readTextFile(`${dir}/val.json`));
 const bytes = await Deno.readFile(`${dir}/val.f32`);

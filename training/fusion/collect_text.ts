@@ -35,7 +35,11 @@ for (const corpus of ["meld", "emorynlp", "dailydialog"] as const) {
         if (l === 0) return drops.push([]);
         const kept = words.filter(() => next() >= level).join(" ");
         if (model.tokenizer.encode(kept).length === 0) return drops.push(null);
-        dropped.push([samples.length, l, encodeWindow(model.tokenizer, d.turns.slice(0, i), { ...t, text: kept }, model.contextTurns)]);
+        dropped.push([
+          samples.length,
+          l,
+          encodeWindow(model.tokenizer, d.turns.slice(0, i), { ...t, text: kept }, model.contextTurns),
+        ]);
         drops.push([]);
       });
       samples.push({

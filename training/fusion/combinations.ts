@@ -76,7 +76,11 @@ export function buildCombinations(
         out.push({
           label: k,
           half,
-          index: { voice: pools.voice[j % pools.voice.length], face: pools.face[j % pools.face.length], text: pools.text[j % pools.text.length] },
+          index: {
+            voice: pools.voice[j % pools.voice.length],
+            face: pools.face[j % pools.face.length],
+            text: pools.text[j % pools.text.length],
+          },
         });
       }
     }

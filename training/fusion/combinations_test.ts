@@ -3,7 +3,10 @@ import { buildCombinations, halfOf } from "./combinations.ts";
 import type { HeadSample } from "./head_predictions.ts";
 
 function samples(prefix: string, n: number, groups: number): HeadSample[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, label: i % 7, logits: [], group: `${prefix}g${i % groups}` }));
+  return Array.from(
+    { length: n },
+    (_, i) => ({ id: `${prefix}${i}`, label: i % 7, logits: [], group: `${prefix}g${i % groups}` }),
+  );
 }
 
 Deno.test("buildCombinations pairs samples of the same class and never mixes halves of a group", () => {

@@ -55,7 +55,10 @@ const { values } = parseArgs({
 });
 
 /** The temperature a head applies to one sample (voice: its fold's cross-fitted temperature). */
-function temperatureOf(head: HeadPredictions & { foldTemperatures?: Record<string, number> }, s: HeadSample & { fold?: number }) {
+function temperatureOf(
+  head: HeadPredictions & { foldTemperatures?: Record<string, number> },
+  s: HeadSample & { fold?: number },
+) {
   if (head.foldTemperatures && s.fold !== undefined) return head.foldTemperatures[String(s.fold)];
   return head.temperature;
 }
@@ -108,7 +111,12 @@ function cov(m: Modality, c: Combination): number {
 
 function partOf(m: Modality, c: Combination): Part {
   const p = calibrated[m][c.index[m]];
-  return { modality: m, probs: p, uncertainty: normalizedEntropy(p), coverage: heads[m].samples[c.index[m]].coverage ?? 1 };
+  return {
+    modality: m,
+    probs: p,
+    uncertainty: normalizedEntropy(p),
+    coverage: heads[m].samples[c.index[m]].coverage ?? 1,
+  };
 }
 
 /** Modalities whose head has predictions under real frame loss (voice packets). */
@@ -134,7 +142,9 @@ function examplesOf(cs: readonly Combination[]): Example[] {
     for (const d of DEGRADABLE) {
       for (const s of SUBSETS.filter((s) => s.includes(d))) {
         const l = 1 + Math.floor(pick() * (DROP_LEVELS.length - 1));
-        const parts = s.flatMap((m) => (m === d ? [degradedPart(m, c, l)].filter((p): p is Part => p !== null) : [partOf(m, c)]));
+        const parts = s.flatMap((
+          m,
+        ) => (m === d ? [degradedPart(m, c, l)].filter((p): p is Part => p !== null) : [partOf(m, c)]));
         if (parts.length) out.push({ label: c.label, parts });
       }
     }
@@ -190,7 +200,9 @@ function score(system: string, probs: number[][], labels: number[], weights?: Re
   };
   if (weights) {
     row.meanWeights = {};
-    for (const w of weights) for (const [k, v] of Object.entries(w)) row.meanWeights[k] = (row.meanWeights[k] ?? 0) + v / weights.length;
+    for (const w of weights) {
+      for (const [k, v] of Object.entries(w)) row.meanWeights[k] = (row.meanWeights[k] ?? 0) + v / weights.length;
+    }
     for (const k of Object.keys(row.meanWeights)) row.meanWeights[k] = r4(row.meanWeights[k]);
   }
   return row;
@@ -201,8 +213,12 @@ const rows: Row[] = [];
 for (const m of MODS) rows.push(score(`${m} head alone`, combos.map((c) => calibrated[m][c.index[m]]), labels));
 for (const s of SUBSETS.filter((s) => s.length > 1)) {
   const name = s.join("+");
-  const fitted = combos.map((c) => fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: test(c) }));
-  rows.push(score(`${name} fitted`, fitted.map((f) => f.probs), labels, fitted.map((f) => f.weights as Record<string, number>)));
+  const fitted = combos.map((c) =>
+    fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: test(c) })
+  );
+  rows.push(
+    score(`${name} fitted`, fitted.map((f) => f.probs), labels, fitted.map((f) => f.weights as Record<string, number>)),
+  );
   const plain = combos.map((c) =>
     fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: UNFITTED_FUSION_PARAMS })
   );
@@ -223,7 +239,13 @@ function binomial(n: number, p: number): number {
 }
 const robustness: Record<string, Record<string, number[]>> = {};
 for (const dropped of MODS) {
-  const curves: Record<string, number[]> = { fitted: [], unfittedProduct: [], coverageIgnored: [], droppedHeadAlone: [], missingRate: [] };
+  const curves: Record<string, number[]> = {
+    fitted: [],
+    unfittedProduct: [],
+    coverageIgnored: [],
+    droppedHeadAlone: [],
+    missingRate: [],
+  };
   DROP_LEVELS.forEach((level, l) => {
     let ok = 0, okPlain = 0, okNoCov = 0, okAlone = 0, aloneN = 0, missing = 0;
     for (const c of combos) {
@@ -278,7 +300,9 @@ shipped.fitted = {
   command: "deno run -A training/fusion/fit_fusion.ts",
   date: new Date().toISOString().slice(0, 10),
   data: `label-matched combinations of validation predictions (${combos.length} combinations × 7 modality subsets; ` +
-    `per class ${classCounts.join("/")}): ${MODS.map((m) => `${m} ${heads[m].model} (${heads[m].protocol})`).join("; ")}`,
+    `per class ${classCounts.join("/")}): ${
+      MODS.map((m) => `${m} ${heads[m].model} (${heads[m].protocol})`).join("; ")
+    }`,
   coverageExponent: `fitted for ${DEGRADABLE.join(", ") || "no modality"} (real packet-loss predictions); ` +
     `fixed at ${COVERAGE_EXPONENT} for the others (docs/fusion.md)`,
   trainNll: r4(meanNll(all, shipped)),
@@ -286,16 +310,33 @@ shipped.fitted = {
 };
 shipped.emotionSentiment = DEFAULT_FUSION_PARAMS.emotionSentiment;
 
-const results = { date: shipped.fitted.date, combinations: combos.length, perClass: classCounts, calibration, rows, robustness, dropLevels: DROP_LEVELS, frames: FRAMES, params: shipped.modalities, sharpness: shipped.sharpness };
+const results = {
+  date: shipped.fitted.date,
+  combinations: combos.length,
+  perClass: classCounts,
+  calibration,
+  rows,
+  robustness,
+  dropLevels: DROP_LEVELS,
+  frames: FRAMES,
+  params: shipped.modalities,
+  sharpness: shipped.sharpness,
+};
 await Deno.mkdir("training/fusion/results", { recursive: true });
 await Deno.writeTextFile("training/fusion/results/fusion_fit.json", JSON.stringify(results, null, 1) + "\n");
-if (!values["no-write"]) await Deno.writeTextFile("lib/fusion/fusion_params.json", JSON.stringify(shipped, null, 2) + "\n");
+if (!values["no-write"]) {
+  await Deno.writeTextFile("lib/fusion/fusion_params.json", JSON.stringify(shipped, null, 2) + "\n");
+}
 
 console.log("calibration", JSON.stringify(calibration, null, 1));
 console.log("| system | n | accuracy | UAR | wF1 | ECE | NLL | selective@50 % | mean weights |");
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
-  console.log(`| ${r.system} | ${r.n} | ${r.accuracy} | ${r.uar} | ${r.weightedF1} | ${r.ece} | ${r.nll} | ${r.selective50} | ${r.meanWeights ? JSON.stringify(r.meanWeights) : ""} |`);
+  console.log(
+    `| ${r.system} | ${r.n} | ${r.accuracy} | ${r.uar} | ${r.weightedF1} | ${r.ece} | ${r.nll} | ${r.selective50} | ${
+      r.meanWeights ? JSON.stringify(r.meanWeights) : ""
+    } |`,
+  );
 }
 console.log("robustness", JSON.stringify(robustness));
 console.log("shipped", JSON.stringify(shipped.modalities), "sharpness", JSON.stringify(shipped.sharpness));

@@ -52,7 +52,11 @@ function voiceRows(card: Card): string[] {
   return ["speakerLevel", "online"].flatMap((mode) =>
     ["ravdess", "emodb", "all"].map((c) => {
       const m = v?.[mode]?.[c];
-      return m ? `| voice_emotion@${card.version} | ${c} (${mode === "online" ? "online speaker stats" : "speaker stats"}), n ${m.n} | UAR ${f(m.uar)}, accuracy ${f(m.accuracy)} |` : "";
+      return m
+        ? `| voice_emotion@${card.version} | ${c} (${
+          mode === "online" ? "online speaker stats" : "speaker stats"
+        }), n ${m.n} | UAR ${f(m.uar)}, accuracy ${f(m.accuracy)} |`
+        : "";
     }).filter(Boolean)
   );
 }
@@ -60,8 +64,12 @@ function voiceRows(card: Card): string[] {
 function faceRows(card: Card): string[] {
   const m = card.validation?.metrics ?? {};
   return [
-    `| face_mlp@${card.version} | FER2013 val, faces detected | accuracy ${f(m.accuracyOnDetectedFaces)}, macro-F1 ${f(m.macroF1)} |`,
-    `| face_mlp@${card.version} | FER2013 val, all images (no face = wrong) | accuracy ${f(m.accuracyAllImagesUndetectedCountedWrong)} |`,
+    `| face_mlp@${card.version} | FER2013 val, faces detected | accuracy ${f(m.accuracyOnDetectedFaces)}, macro-F1 ${
+      f(m.macroF1)
+    } |`,
+    `| face_mlp@${card.version} | FER2013 val, all images (no face = wrong) | accuracy ${
+      f(m.accuracyAllImagesUndetectedCountedWrong)
+    } |`,
   ];
 }
 
@@ -76,7 +84,7 @@ function references(card: Card): string[] {
   const r = card.validation?.references ?? card.validation?.publishedTestReferences ?? card.references;
   const out: string[] = [];
   if (typeof r === "string") out.push(r);
-  else if (r && typeof r === "object") for (const [k, v] of Object.entries(r)) out.push(`${k}: ${v}`);
+  else if (r && typeof r === "object") { for (const [k, v] of Object.entries(r)) out.push(`${k}: ${v}`); }
   return [...out, ...(EXTRA_REFERENCES[card.name] ?? [])];
 }
 
@@ -100,9 +108,17 @@ for (const name of ["voice_emotion", "face_mlp", "text_emotion"]) {
     continue;
   }
   cards.push(card);
-  lines.push(...(name === "voice_emotion" ? voiceRows(card) : name === "face_mlp" ? faceRows(card) : genericRows(card)));
+  lines.push(
+    ...(name === "voice_emotion" ? voiceRows(card) : name === "face_mlp" ? faceRows(card) : genericRows(card)),
+  );
 }
-lines.push("", "## Calibration (temperature scaling, Guo et al. 2017; ECE with 15 bins)", "", "| model | calibration |", "|---|---|");
+lines.push(
+  "",
+  "## Calibration (temperature scaling, Guo et al. 2017; ECE with 15 bins)",
+  "",
+  "| model | calibration |",
+  "|---|---|",
+);
 for (const c of cards) lines.push(`| ${c.name}@${c.version} | ${calibrationCell(c)} |`);
 lines.push("", "## Published references", "");
 for (const c of cards) for (const r of references(c)) lines.push(`- ${c.name}: ${r}`);
@@ -112,12 +128,18 @@ if (fit) {
   lines.push("", "## Fusion (label-matched combinations of validation samples; see docs/fusion.md)", "");
   lines.push("| system | n | accuracy | UAR | ECE | selective@50 % |", "|---|---|---|---|---|---|");
   for (const r of fit.rows) {
-    if (/head alone|fitted$/.test(r.system)) lines.push(`| ${r.system} | ${r.n} | ${f(r.accuracy)} | ${f(r.uar)} | ${f(r.ece)} | ${f(r.selective50)} |`);
+    if (/head alone|fitted$/.test(r.system)) {
+      lines.push(`| ${r.system} | ${r.n} | ${f(r.accuracy)} | ${f(r.uar)} | ${f(r.ece)} | ${f(r.selective50)} |`);
+    }
   }
 }
 const shift = await readJson("training/fusion/results/shift_eval.json");
 if (shift) {
-  lines.push("", `## Emotion shifts (ShiftTracker defaults ${JSON.stringify(shift.chosen)}: ${shift.chosenBy}; see docs/fusion.md)`, "");
+  lines.push(
+    "",
+    `## Emotion shifts (ShiftTracker defaults ${JSON.stringify(shift.chosen)}: ${shift.chosenBy}; see docs/fusion.md)`,
+    "",
+  );
   lines.push("| sequences | precision | recall | F1 | false shift rate |", "|---|---|---|---|---|");
   for (const [k, r] of Object.entries(shift.results.chosen as Record<string, Card>)) {
     lines.push(`| ${k} | ${f(r.precision)} | ${f(r.recall)} | ${f(r.f1)} | ${f(r.falseShiftRate)} |`);

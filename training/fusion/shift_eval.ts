@@ -31,7 +31,16 @@ interface SeqItem {
 }
 
 function inputOf(id: string, t: number, modality: Modality, probs: number[]): ShiftInput {
-  const f = fuse([{ modality, probs, confidence: Math.max(...probs), uncertainty: normalizedEntropy(probs), valence: 0, arousal: 0, coverage: 1, model: modality }]);
+  const f = fuse([{
+    modality,
+    probs,
+    confidence: Math.max(...probs),
+    uncertainty: normalizedEntropy(probs),
+    valence: 0,
+    arousal: 0,
+    coverage: 1,
+    model: modality,
+  }]);
   return {
     utteranceId: id,
     startMs: t * 3000,
@@ -65,7 +74,9 @@ function voiceStreams(
   const next = rng(seed);
   const bySpeaker = new Map<string, Map<number, { id: string; probs: number[] }[]>>();
   for (const s of voice.samples as (typeof voice.samples[number] & { fold?: number })[]) {
-    const t = voice.foldTemperatures && s.fold !== undefined ? voice.foldTemperatures[String(s.fold)] : voice.temperature;
+    const t = voice.foldTemperatures && s.fold !== undefined
+      ? voice.foldTemperatures[String(s.fold)]
+      : voice.temperature;
     const m = bySpeaker.get(s.group) ?? new Map();
     const list = m.get(s.label) ?? [];
     list.push({ id: s.id, probs: softmax(s.logits, t) });
@@ -89,7 +100,10 @@ function voiceStreams(
           const u = used.get(label) ?? Math.floor(next() * pool.length);
           used.set(label, u + 1);
           const clip = pool[u % pool.length];
-          seq.push({ input: inputOf(`${clip.id}#${seq.length}`, seq.length, "voice", clip.probs), ref: EMOTIONS[label] });
+          seq.push({
+            input: inputOf(`${clip.id}#${seq.length}`, seq.length, "voice", clip.probs),
+            ref: EMOTIONS[label],
+          });
         }
         prev = label;
       }
@@ -175,7 +189,12 @@ const best = admissible.reduce((a, b) => (tuneF1(b) > tuneF1(a) ? b : a));
 const everyChange = { minConfidence: 0, minSize: 0, persistence: 1, stateMemory: 1 };
 const report = {
   date: new Date().toISOString().slice(0, 10),
-  sequences: { meld: meld.length, emorynlp: emory.length, voiceTune: streamsTune.length, voiceHeldOut: streamsHeldOut.length },
+  sequences: {
+    meld: meld.length,
+    emorynlp: emory.length,
+    voiceTune: streamsTune.length,
+    voiceHeldOut: streamsHeldOut.length,
+  },
   chosen: best.options,
   chosenBy: `highest mean shift F1 over MELD dev and the tuning half of the voice streams, among grid points ` +
     `with a false shift rate ≤ ${MAX_FALSE_SHIFT_RATE} on both (EmoryNLP and the other half of the speakers held out)`,

@@ -31,7 +31,9 @@ for (const [n, clip] of (cache.clips as { path: string; features: number[] }[]).
   const rec = { path: clip.path, features: [] as (number[] | null)[], coverage: [] as number[] };
   for (const level of DROP_LEVELS) {
     const x = audio.slice();
-    if (level > 0) for (let s = 0; s < x.length; s += PACKET_SAMPLES) if (next() < level) x.fill(0, s, s + PACKET_SAMPLES);
+    if (level > 0) {
+      for (let s = 0; s < x.length; s += PACKET_SAMPLES) if (next() < level) x.fill(0, s, s + PACKET_SAMPLES);
+    }
     const u = utteranceFeatures(x);
     const voicedFrames = u ? u.voicedRatio * u.frames : 0;
     rec.coverage.push(u ? Math.round(u.voicedRatio * 1e4) / 1e4 : 0);
@@ -45,4 +47,8 @@ for (const [n, clip] of (cache.clips as { path: string; features: number[] }[]).
 await Deno.mkdir(fusionCacheDir(), { recursive: true });
 const path = `${fusionCacheDir()}/voice_drops.json`;
 await Deno.writeTextFile(path, JSON.stringify({ levels: DROP_LEVELS, packetMs: 20, clips: out }));
-console.log(`voice drops: ${out.length} clips × ${DROP_LEVELS.length} levels; level-0 max |Δfeature| vs cache ${maxDiff.toExponential(2)} → ${path}`);
+console.log(
+  `voice drops: ${out.length} clips × ${DROP_LEVELS.length} levels; level-0 max |Δfeature| vs cache ${
+    maxDiff.toExponential(2)
+  } → ${path}`,
+);
