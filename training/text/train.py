@@ -44,10 +44,10 @@ def parse_args():
     p.add_argument("--emb-dim", type=int, default=96)
     p.add_argument("--channels", type=int, default=96)
     p.add_argument("--dropout", type=float, default=0.3)
-    p.add_argument("--pretrain-epochs", type=int, default=2,
+    p.add_argument("--pretrain-epochs", type=int, default=3,
                    help="skip-gram epochs on the training splits' text to initialise the embeddings (0: none)")
-    p.add_argument("--meld-weight", type=float, default=1.0, help="emotion-loss weight of MELD turns")
-    p.add_argument("--emb-lr-scale", type=float, default=1.0, help="learning-rate factor of the word embeddings")
+    p.add_argument("--meld-weight", type=float, default=2.0, help="emotion-loss weight of MELD turns")
+    p.add_argument("--emb-lr-scale", type=float, default=0.3, help="learning-rate factor of the word embeddings")
     return p.parse_args()
 
 

@@ -5,7 +5,7 @@
  * baseline, and writes the model card.
  *
  *   deno task train:text [--data ../shared/data/text] [--cache ~/.cache/affectstream/text] [--models models]
- *                        [--epochs 6] [--time-budget-s 780] [--seed 13] [--python /usr/bin/python3]
+ *                        [--epochs 6] [--time-budget-s 1500] [--seed 13] [--python /usr/bin/python3]
  *                        [--skip-training]   (reuse the cache's report and the exported ONNX; rebuild the card)
  */
 import { parseArgs } from "node:util";
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     cache: { type: "string", default: `${Deno.env.get("HOME") ?? "."}/.cache/affectstream/text` },
     models: { type: "string", default: "models" },
     epochs: { type: "string", default: "6" },
-    "time-budget-s": { type: "string", default: "780" },
+    "time-budget-s": { type: "string", default: "1500" },
     seed: { type: "string", default: "13" },
     python: { type: "string", default: "/usr/bin/python3" },
     "skip-training": { type: "boolean", default: false },
