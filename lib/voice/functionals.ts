@@ -8,11 +8,24 @@
  */
 import { HOP_MS, LLD, LLD_COUNT } from "./lld_names.ts";
 import { EGEMAPS_FUNCTIONAL_COUNT, FEATURE_COUNT } from "./functional_names.ts";
-import { mean, nonZero, percentiles, runLengths, slopeStats, smooth3, stddev, stddevNorm } from "./statistics.ts";
+import { UNVOICED_AMPLITUDE_DB } from "./harmonic_peaks.ts";
+import {
+  mean,
+  nonZero,
+  peaks2Slopes,
+  percentiles,
+  runLengths,
+  slopeStats,
+  smooth3,
+  stddev,
+  stddevNorm,
+} from "./statistics.ts";
 
 const FRAME_SEC = HOP_MS / 1000;
 /** LLD columns of the voiced (sma3nz) set, in functional order. */
 const VOICED_COLUMNS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+/** Formant amplitude columns (F1–F3 amplitudeLogRelF0). */
+const AMPLITUDE_COLUMNS = [18, 21, 24];
 /** LLD columns of the spectral set split by voicing: alpha, Hammarberg, slopes, flux, MFCC 1–4 (V only). */
 const SPECTRAL_COLUMNS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
@@ -22,6 +35,24 @@ const SPECTRAL_COLUMNS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
  * voiced segments measured against openSMILE, docs/voice.md).
  */
 export const MIN_VOICED_FRAMES = 3;
+
+/**
+ * Voiced frames whose F0 lies more than this many semitones from the span's median voiced F0
+ * are treated as unvoiced. openSMILE's Viterbi path makes such jumps costly; our frame-wise
+ * tracker instead finds isolated high "F0" in fricatives and breathy onsets (measured on the
+ * reference LLDs: openSMILE has 6 of 1,049 voiced frames beyond an octave, we had 95, none of
+ * them matching openSMILE's F0; docs/voice.md).
+ */
+export const MAX_F0_DEVIATION_SEMITONES = 12;
+
+/** Zeroes the non-zero values further than `maxDev` from their median, in place. */
+export function dropF0Outliers(x: Float64Array, maxDev: number): Float64Array {
+  const v = nonZero(x);
+  if (v.length === 0) return x;
+  const [med] = percentiles(v, [0.5]);
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0 && Math.abs(x[i] - med) > maxDev) x[i] = 0;
+  return x;
+}
 
 /** Zeroes runs of non-zero values shorter than `minRun`, in place. */
 export function dropShortRuns(x: Float64Array, minRun: number): Float64Array {
@@ -48,7 +79,7 @@ function column(llds: Float32Array, n: number, j: number): Float64Array {
 function tenStats(x: Float64Array, out: Float64Array, at: number): void {
   out[at] = mean(x);
   out[at + 1] = stddevNorm(x);
-  const s = slopeStats(x, FRAME_SEC);
+  const s = peaks2Slopes(x, FRAME_SEC);
   const [p20, p50, p80] = percentiles(x.slice(), [0.2, 0.5, 0.8]);
   out[at + 2] = p20;
   out[at + 3] = p50;
@@ -73,7 +104,10 @@ export function computeFunctionals(llds: Float32Array, n: number): Float64Array 
   if (n <= 0) return null;
   if (llds.length < n * LLD_COUNT) throw new RangeError(`LLD matrix holds fewer than ${n} frames`);
   const out = new Float64Array(FEATURE_COUNT);
-  const f0raw = dropShortRuns(column(llds, n, LLD.f0), MIN_VOICED_FRAMES);
+  const f0raw = dropShortRuns(
+    dropF0Outliers(dropShortRuns(column(llds, n, LLD.f0), MIN_VOICED_FRAMES), MAX_F0_DEVIATION_SEMITONES),
+    MIN_VOICED_FRAMES,
+  );
   const voiced = (t: number) => f0raw[t] > 0;
   let k = 0;
 
@@ -90,7 +124,9 @@ export function computeFunctionals(llds: Float32Array, n: number): Float64Array 
   }
   const gated = new Float64Array(n);
   for (const j of VOICED_COLUMNS) {
-    for (let t = 0; t < n; t++) gated[t] = voiced(t) ? llds[t * LLD_COUNT + j] : 0;
+    // formant amplitudes keep openSMILE's −201 dB in unvoiced frames (they are not gated by F0 there)
+    const unvoiced = AMPLITUDE_COLUMNS.includes(j) ? UNVOICED_AMPLITUDE_DB : 0;
+    for (let t = 0; t < n; t++) gated[t] = voiced(t) ? llds[t * LLD_COUNT + j] : unvoiced;
     const x = nonZero(smooth3(gated, true));
     out[k++] = mean(x);
     out[k++] = stddevNorm(x);

@@ -1,10 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { computeFunctionals, dropShortRuns } from "./functionals.ts";
+import { computeFunctionals, dropF0Outliers, dropShortRuns } from "./functionals.ts";
 import { EGEMAPS_FUNCTIONAL_NAMES, FEATURE_COUNT } from "./functional_names.ts";
 import { extractLlds, hzToSemitones } from "./lld_extractor.ts";
 import { LLD_COUNT } from "./lld_names.ts";
-import { percentiles, slopeStats, smooth3 } from "./statistics.ts";
+import { peaks2Slopes, percentiles, slopeStats, smooth3 } from "./statistics.ts";
 import { vowel } from "./synthetic_signals.ts";
 
 const idx = (name: string) => EGEMAPS_FUNCTIONAL_NAMES.indexOf(name);
@@ -44,6 +44,13 @@ describe("functionals", () => {
   });
 });
 
+describe("F0 outlier frames", () => {
+  it("unvoices frames more than an octave from the median F0", () => {
+    const x = Float64Array.from([0, 30, 31, 44, 32, 0, 17, 30.5]);
+    assert.deepEqual(Array.from(dropF0Outliers(x, 12)), [0, 30, 31, 0, 32, 0, 0, 30.5]);
+  });
+});
+
 describe("statistics", () => {
   it("interpolates percentiles at p·(n−1)", () => {
     const x = Float64Array.from([5, 1, 4, 2, 3]);
@@ -61,5 +68,20 @@ describe("statistics", () => {
     const s = slopeStats(x, 0.01);
     assert.ok(Math.abs(s.meanRising - 100) < 1e-9 && Math.abs(s.meanFalling - 100) < 1e-9);
     assert.equal(s.peaks, 3);
+  });
+
+  it("computes openSMILE Peaks2 slopes including the pseudo-extremum at the start and the final stretch", () => {
+    // 0 → 10 (frame 10) → 2 (frame 20) → 6 at the end (frame 30): rising 100/s from the start,
+    // falling 80/s, and the end stretch (6 − 2)/0.1 s = 40/s counted as rising
+    const x = Float64Array.from(
+      { length: 31 },
+      (_, i) => (i <= 10 ? i : i <= 20 ? 10 - 0.8 * (i - 10) : 2 + 0.4 * (i - 20)),
+    );
+    const s = peaks2Slopes(x, 0.01);
+    assert.ok(Math.abs(s.meanRising - 70) < 1e-9, `rising ${s.meanRising}`);
+    assert.ok(Math.abs(s.meanFalling - 80) < 1e-9, `falling ${s.meanFalling}`);
+    // the standard deviation covers the slopes between extrema only, divided by the count with the end stretch
+    assert.ok(Math.abs(s.stddevRising - Math.sqrt((100 - 70) ** 2 / 2)) < 1e-9, `sd ${s.stddevRising}`);
+    assert.equal(s.stddevFalling, 0);
   });
 });

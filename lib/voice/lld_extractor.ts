@@ -7,7 +7,14 @@
 import { HOP_SAMPLES, LLD, LLD_COUNT, SAMPLE_RATE } from "./lld_names.ts";
 import { ShortFrameAnalyzer } from "./short_frame_analyzer.ts";
 import { LONG_FRAME_SAMPLES, PitchAnalyzer, type PitchAnalyzerOptions } from "./pitch_analyzer.ts";
-import { JitterShimmerAnalyzer } from "./jitter_shimmer.ts";
+import { JITTER_HISTORY_SAMPLES, JitterShimmerAnalyzer } from "./jitter_shimmer.ts";
+import { HarmonicPeaks, UNVOICED_AMPLITUDE_DB } from "./harmonic_peaks.ts";
+
+/**
+ * Bins of the harmonic analysis spectrum: openSMILE pads the 960-sample frame to 1024 points;
+ * those bins are the even bins of our 2048-point spectrum of the same frame.
+ */
+const HARMONIC_BINS = 513;
 
 /** Options for {@linkcode LldExtractor}. */
 export interface LldExtractorOptions {
@@ -28,6 +35,8 @@ export class LldExtractor {
   #short = new ShortFrameAnalyzer(SAMPLE_RATE);
   #pitch: PitchAnalyzer;
   #js = new JitterShimmerAnalyzer();
+  #harmonics = new HarmonicPeaks(HARMONIC_BINS, SAMPLE_RATE / (2 * (HARMONIC_BINS - 1)));
+  #harmonicMag = new Float64Array(HARMONIC_BINS);
   #buf = new Float32Array(LONG_FRAME_SAMPLES * 4);
   #bufStart = 0; // absolute sample index of #buf[0]
   #bufLen = 0;
@@ -68,6 +77,7 @@ export class LldExtractor {
     this.#nextFrame = 0;
     this.#short = new ShortFrameAnalyzer(SAMPLE_RATE);
     this.#pitch.reset();
+    this.#js.reset();
   }
 
   #drain(sink: LldSink): void {
@@ -78,8 +88,9 @@ export class LldExtractor {
       sink(this.#out, this.#nextFrame);
       this.#nextFrame++;
     }
-    // drop samples no future frame needs, keeping the buffer's used part ≤ one frame + one chunk
-    const keepFrom = this.#nextFrame * HOP_SAMPLES - this.#bufStart;
+    // drop samples no future frame needs (jitter may reach back before the frame), keeping the
+    // buffer's used part ≤ one frame + the jitter history + one chunk
+    const keepFrom = this.#nextFrame * HOP_SAMPLES - JITTER_HISTORY_SAMPLES - this.#bufStart;
     if (keepFrom > 0) {
       this.#buf.copyWithin(0, keepFrom, this.#bufLen);
       this.#bufLen -= keepFrom;
@@ -101,21 +112,24 @@ export class LldExtractor {
     o[LLD.energy] = s.energy;
     const p = this.#pitch.analyze(buf, offset);
     const voiced = p.f0Hz > 0;
+    const js = this.#js.analyze(buf, this.#bufStart, this.#bufLen, this.#nextFrame * HOP_SAMPLES, p.f0Hz);
     const f = s.formants;
     for (let i = 0; i < 3; i++) {
       o[LLD.f1 + 3 * i] = f.freq[i];
       o[LLD.f1 + 3 * i + 1] = f.bandwidth[i];
-      o[LLD.f1 + 3 * i + 2] = voiced ? this.#pitch.formantAmplitudeRelH1(f.freq[i], f.bandwidth[i]) : 0;
+      o[LLD.f1 + 3 * i + 2] = UNVOICED_AMPLITUDE_DB;
     }
     if (voiced) {
       o[LLD.f0] = hzToSemitones(p.f0Hz);
-      const js = this.#js.analyze(buf, offset, LONG_FRAME_SAMPLES, p.f0Hz);
       o[LLD.jitter] = js.jitter;
       o[LLD.shimmer] = js.shimmerDb;
       o[LLD.hnr] = p.hnrDb;
-      o[LLD.h1h2] = p.h1h2Db;
-      // H1–A3 = −(A3 relative to H1): A3 is the strongest harmonic in the third formant's range
-      o[LLD.h1a3] = f.freq[2] > 0 ? -this.#pitch.formantAmplitudeRelH1(f.freq[2], f.bandwidth[2]) : 0;
+      const mag = this.#pitch.magnitude, hm = this.#harmonicMag;
+      for (let k = 0; k < HARMONIC_BINS; k++) hm[k] = mag[2 * k];
+      const h = this.#harmonics.analyze(hm, p.f0Hz, f.freq);
+      o[LLD.h1h2] = h.h1h2Db;
+      o[LLD.h1a3] = h.h1a3Db;
+      for (let i = 0; i < 3; i++) o[LLD.f1 + 3 * i + 2] = h.formantDb[i];
     } else {
       o[LLD.f0] = 0;
       o[LLD.jitter] = 0;

@@ -3,7 +3,15 @@
  * LPC of order 11 on the 20 ms Hamming frame resampled to 11 kHz (openSMILE cSpecResample →
  * cLpc → cFormantLpc, formants between 50 and 5450 Hz). Resampling is done in the frequency
  * domain: the autocorrelation of the 11 kHz signal is the inverse DFT of the power spectrum
- * truncated at 5.5 kHz.
+ * truncated at 5.5 kHz. No pre-emphasis (cLpc applies none).
+ *
+ * openSMILE 3.0's cFormantLpc builds the root polynomial from the predictor coefficients with
+ * their signs flipped, z^p − a1·z^(p−1) − … − ap instead of A(z) = z^p + a1·z^(p−1) + … + ap,
+ * reflects roots outside the unit circle inside, and keeps every complex root in range (no
+ * bandwidth limit). Its "formants" are the angles of those roots, hence the broad bandwidths
+ * (≈ 1 kHz) in eGeMAPS. We follow it so the features match the eGeMAPS reference: measured on
+ * the reference LLDs, frame-level r for F1 rises from 0.18 (textbook LPC roots with
+ * pre-emphasis) to 0.58, and the F1 bandwidth from −0.25 to 0.54 (docs/voice.md).
  */
 
 /** LPC order used by eGeMAPS. */
@@ -81,20 +89,20 @@ export class LpcFormantTracker {
   #im = new Float64Array(LPC_ORDER);
   #cand = new Float64Array(LPC_ORDER * 2);
 
-  /** `fftSize` and `sampleRate` describe the power spectra passed to {@linkcode analyze}. */
   /**
-   * `preEmphasis` is the coefficient of a first-order pre-emphasis applied to the spectrum
-   * (default 0.97, as Praat and HTK use) so that the F0 harmonic does not capture an LPC pole.
+   * `fftSize` and `sampleRate` describe the power spectra passed to {@linkcode analyze}.
+   * `preEmphasis` is the coefficient of an optional first-order pre-emphasis applied to the
+   * spectrum (default 0, as eGeMAPS; Praat and HTK use 0.97).
    */
-  constructor(fftSize: number, sampleRate: number, preEmphasis = 0.97) {
+  constructor(fftSize: number, sampleRate: number, preEmphasis = 0) {
     if (!(preEmphasis >= 0 && preEmphasis < 1)) throw new RangeError("preEmphasis must be in [0, 1)");
     const binHz = sampleRate / fftSize;
-    this.#nBins = Math.floor(LPC_SAMPLE_RATE / 2 / binHz) + 1;
-    const m = 2 * (this.#nBins - 1); // DFT length of the resampled frame
+    const m = 2 * Math.floor(LPC_SAMPLE_RATE / 2 / binHz); // DFT length of the resampled frame
+    this.#nBins = m / 2 + 1;
     this.#cos = new Float64Array((LPC_ORDER + 1) * this.#nBins);
     for (let k = 0; k <= LPC_ORDER; k++) {
       for (let b = 0; b < this.#nBins; b++) {
-        const weight = b === 0 || b === this.#nBins - 1 ? 1 : 2; // symmetric spectrum folded
+        const weight = b === 0 || b === m / 2 ? 1 : 2; // symmetric spectrum folded
         const w = (2 * Math.PI * b * binHz) / sampleRate;
         const pe = 1 + preEmphasis * preEmphasis - 2 * preEmphasis * Math.cos(w);
         this.#cos[k * this.#nBins + b] = pe * weight * Math.cos((2 * Math.PI * b * k) / m);
@@ -123,6 +131,8 @@ export class LpcFormantTracker {
     out.freq.fill(0);
     out.bandwidth.fill(0);
     if (!(r[0] > 0) || levinsonDurbin(r, LPC_ORDER, this.#a) <= 0) return;
+    // openSMILE's sign-flipped root polynomial (see the file header)
+    for (let k = 1; k <= LPC_ORDER; k++) this.#a[k] = -this.#a[k];
     polynomialRoots(this.#a, LPC_ORDER, this.#re, this.#im);
     let count = 0;
     for (let i = 0; i < LPC_ORDER; i++) {
@@ -131,9 +141,12 @@ export class LpcFormantTracker {
         return;
       }
       if (this.#im[i] <= 0) continue;
-      const f = (Math.atan2(this.#im[i], this.#re[i]) * LPC_SAMPLE_RATE) / (2 * Math.PI);
+      // a root outside the unit circle is reflected inside: z → 1/z̄
+      const m2 = this.#re[i] * this.#re[i] + this.#im[i] * this.#im[i];
+      const zr = m2 > 1 ? this.#re[i] / m2 : this.#re[i], zi = m2 > 1 ? this.#im[i] / m2 : this.#im[i];
+      const f = (Math.atan2(zi, zr) * LPC_SAMPLE_RATE) / (2 * Math.PI);
       if (f < 50 || f > 5450) continue;
-      const mag = Math.hypot(this.#re[i], this.#im[i]);
+      const mag = Math.hypot(zr, zi);
       this.#cand[2 * count] = f;
       this.#cand[2 * count + 1] = (-Math.log(mag) * LPC_SAMPLE_RATE) / Math.PI;
       count++;

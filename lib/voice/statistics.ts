@@ -153,6 +153,174 @@ export function slopeStats(x: Float64Array, frameSec: number, relThresh = 0.1): 
   return res;
 }
 
+/** Rising/falling slope statistics of a contour, per second. */
+export interface Peaks2Slopes {
+  meanRising: number;
+  stddevRising: number;
+  meanFalling: number;
+  stddevFalling: number;
+}
+
+/**
+ * Slopes between the contour's salient extrema as openSMILE's cFunctionalPeaks2 defines them
+ * (eGeMAPS v02: relThresh 0.1, times in seconds). Extrema are the strict local maxima/minima
+ * at positions 2..n−3, pruned with the threshold θ = `relThresh`·(max − min): (a) a maximum
+ * less than θ from the previous extremum is dropped if it is also less than θ above the last
+ * kept minimum, otherwise it replaces the last kept maximum when more than 5 % higher, and is
+ * kept after a minimum, dropped otherwise; (b) a minimum less than θ below the last maximum is
+ * dropped; (c) of consecutive maxima (minima) only the highest (lowest) stays. The contour's
+ * first value acts as both a maximum and a minimum at position 0. A falling slope is
+ * (max − following min)/Δt, a rising slope (max − preceding min)/Δt; the stretch after the
+ * last extremum adds (last value − that extremum)/Δt to the other kind (so it may be
+ * negative); with no extrema, (last − first)/n goes to one kind by its sign. The standard
+ * deviations cover the slopes between extrema but divide by the count including that final
+ * stretch, as openSMILE does.
+ */
+export function peaks2Slopes(x: Float64Array, frameSec: number, relThresh = 0.1): Peaks2Slopes {
+  const res: Peaks2Slopes = { meanRising: 0, stddevRising: 0, meanFalling: 0, stddevFalling: 0 };
+  const n = x.length;
+  if (n === 0) return res;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) (lo = Math.min(lo, x[i])), (hi = Math.max(hi, x[i]));
+  const thr = relThresh * (hi - lo);
+  // candidate extrema: position, and whether it is a maximum
+  let pos: number[] = [], isMax: boolean[] = [];
+  for (let i = 2; i < n - 2; i++) {
+    if (x[i] > x[i - 1] && x[i] > x[i + 1]) (pos.push(i), isMax.push(true));
+    else if (x[i] < x[i - 1] && x[i] < x[i + 1]) (pos.push(i), isMax.push(false));
+  }
+  let keep = new Array<boolean>(pos.length).fill(true);
+  const compact = () => {
+    const p2: number[] = [], m2: boolean[] = [];
+    for (let k = 0; k < pos.length; k++) if (keep[k]) (p2.push(pos[k]), m2.push(isMax[k]));
+    pos = p2;
+    isMax = m2;
+    keep = new Array<boolean>(pos.length).fill(true);
+  };
+  // (a) minimum rise and fall
+  {
+    let lastVal = x[0], lastMin = x[0], lastMax = x[0], minFlag = false, lastMaxK = -1;
+    for (let k = 0; k < pos.length; k++) {
+      const y = x[pos[k]];
+      if (isMax[k]) {
+        if (Math.abs(y - lastVal) < thr) {
+          if (y - lastMin < thr) keep[k] = false;
+          else {
+            if (y > lastMax * 1.05) {
+              if (lastMaxK >= 0) keep[lastMaxK] = false;
+              lastMax = y;
+              lastMaxK = k;
+            } else if (minFlag) {
+              lastMax = y;
+              lastMaxK = k;
+            } else keep[k] = false;
+            minFlag = false;
+          }
+        } else {
+          minFlag = false;
+          lastMax = y;
+          lastMaxK = k;
+        }
+      } else if (!(Math.abs(y - lastVal) < thr)) {
+        minFlag = true;
+        lastMin = y;
+      }
+      lastVal = y;
+    }
+    compact();
+  }
+  // (b) small minima
+  {
+    let lastMax = x[0];
+    for (let k = 0; k < pos.length; k++) {
+      if (!isMax[k]) {
+        if (lastMax - x[pos[k]] < thr) keep[k] = false;
+      } else lastMax = x[pos[k]];
+    }
+    compact();
+  }
+  // (c) alternation
+  {
+    let lastMax = x[0], lastMin = x[0], minFlag = false, init = true, lastMaxK = -1, lastMinK = -1;
+    for (let k = 0; k < pos.length; k++) {
+      const y = x[pos[k]];
+      if (!isMax[k]) {
+        if (!minFlag || init) {
+          lastMin = y;
+          lastMinK = k;
+          minFlag = true;
+          init = false;
+        } else if (y >= lastMin) keep[k] = false;
+        else {
+          keep[lastMinK] = false;
+          lastMinK = k;
+          lastMin = y;
+        }
+      } else {
+        if (minFlag || init) {
+          lastMax = y;
+          lastMaxK = k;
+          minFlag = false;
+          init = false;
+        } else if (y <= lastMax) keep[k] = false;
+        else {
+          keep[lastMaxK] = false;
+          lastMaxK = k;
+          lastMax = y;
+        }
+      }
+    }
+    compact();
+  }
+  // slopes, the first value standing in for the extremum before the first one
+  const rising: number[] = [], falling: number[] = [];
+  let lastMax = x[0], lastMaxPos = 0, lastMin = x[0], lastMinPos = 0, lastIsMax = -1;
+  for (let k = 0; k < pos.length; k++) {
+    if (!isMax[k]) {
+      lastMin = x[pos[k]];
+      lastMinPos = pos[k];
+      if (lastMinPos - lastMaxPos > 0) {
+        falling.push((lastMax - lastMin) / ((lastMinPos - lastMaxPos) * frameSec));
+        lastIsMax = 0;
+      }
+    } else {
+      lastMax = x[pos[k]];
+      lastMaxPos = pos[k];
+      if (lastMaxPos - lastMinPos > 0) {
+        rising.push((lastMax - lastMin) / ((lastMaxPos - lastMinPos) * frameSec));
+        lastIsMax = 1;
+      }
+    }
+  }
+  let endRising = 0, endFalling = 0, nEndRising = 0, nEndFalling = 0;
+  if (lastIsMax === 1) {
+    if (n - 1 - lastMaxPos > 0) {
+      (endFalling = (x[n - 1] - lastMax) / ((n - 1 - lastMaxPos) * frameSec)), (nEndFalling = 1);
+    }
+  } else if (lastIsMax === 0) {
+    if (n - 1 - lastMinPos > 0) {
+      (endRising = (x[n - 1] - lastMin) / ((n - 1 - lastMinPos) * frameSec)), (nEndRising = 1);
+    }
+  } else {
+    const slope = (x[n - 1] - x[0]) / n;
+    if (slope > 0) (endRising = slope), (nEndRising = 1);
+    else if (slope < 0) (endFalling = slope), (nEndFalling = 1);
+  }
+  const stats = (v: number[], end: number, nEnd: number): [number, number] => {
+    const count = v.length + nEnd;
+    if (count === 0) return [0, 0];
+    let s = end;
+    for (const a of v) s += a;
+    const m = s / count;
+    let ss = 0;
+    for (const a of v) ss += (a - m) ** 2;
+    return [m, Math.sqrt(ss / count)];
+  };
+  [res.meanRising, res.stddevRising] = stats(rising, endRising, nEndRising);
+  [res.meanFalling, res.stddevFalling] = stats(falling, endFalling, nEndFalling);
+  return res;
+}
+
 /** Lengths in frames of the runs of non-zero (`nonZeroRuns`) or zero values. */
 export function runLengths(x: Float64Array, nonZeroRuns: boolean): number[] {
   const out: number[] = [];

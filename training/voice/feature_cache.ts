@@ -32,6 +32,7 @@ export function defaultCacheDir(): string {
 export const FEATURE_SOURCES = [
   "functional_names.ts",
   "functionals.ts",
+  "harmonic_peaks.ts",
   "jitter_shimmer.ts",
   "lld_extractor.ts",
   "lld_names.ts",
