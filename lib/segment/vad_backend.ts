@@ -20,9 +20,18 @@ export interface VadSequence {
   state: Float32Array;
 }
 
+/** Work done by a backend: model calls (steps), frames, and milliseconds spent inside them. */
+export interface VadBackendStats {
+  steps: number;
+  frames: number;
+  computeMs: number;
+}
+
 /** Runs batched Silero calls over sequences. */
 export interface VadBackend {
   readonly executionProvider: string;
+  /** Running totals (for a worker: as of its last reply). */
+  readonly stats: VadBackendStats;
   /** Speech probability of every frame of every sequence; states are updated. */
   run(seqs: VadSequence[]): Promise<Float32Array[]>;
   close(): void;
@@ -31,7 +40,8 @@ export interface VadBackend {
 type Step = (input: Float32Array, state: Float32Array, batch: number) => Promise<{ probs: Float32Array; state: Float32Array }>;
 
 /** Runs sequences step by step with `step` (one batched call per step). */
-async function runSequences(step: Step, seqs: VadSequence[]): Promise<Float32Array[]> {
+async function runSequences(step: Step, seqs: VadSequence[], stats: VadBackendStats): Promise<Float32Array[]> {
+  const t0 = performance.now();
   const out = seqs.map((s) => new Float32Array(s.count));
   const steps = Math.max(0, ...seqs.map((s) => s.count));
   for (let t = 0; t < steps; t++) {
@@ -51,7 +61,10 @@ async function runSequences(step: Step, seqs: VadSequence[]): Promise<Float32Arr
       s.state.set(res.state.subarray((b + r) * 128, (b + r + 1) * 128), 128);
       out[i][t] = res.probs[r];
     });
+    stats.steps++;
+    stats.frames += b;
   }
+  stats.computeMs += performance.now() - t0;
   return out;
 }
 
@@ -67,9 +80,11 @@ export async function loadLocalVad(modelPath: string): Promise<VadBackend> {
     });
     return { probs: out.output.data as Float32Array, state: out.stateN.data as Float32Array };
   };
+  const stats: VadBackendStats = { steps: 0, frames: 0, computeMs: 0 };
   return {
     executionProvider: model.executionProvider,
-    run: (seqs) => runSequences(step, seqs),
+    stats,
+    run: (seqs) => runSequences(step, seqs, stats),
     close: () => void model.release(),
   };
 }
@@ -80,6 +95,7 @@ export async function loadWorkerVad(modelPath: string): Promise<VadBackend> {
   const pending = new Map<number, { seqs: VadSequence[]; resolve: (r: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;
+  const stats: VadBackendStats = { steps: 0, frames: 0, computeMs: 0 };
   const ready = new Promise<string>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent) => {
       const m = e.data;
@@ -90,6 +106,7 @@ export async function loadWorkerVad(modelPath: string): Promise<VadBackend> {
         pending.delete(m.id);
         if (!p) return;
         if (m.error) return p.reject(new Error(m.error));
+        Object.assign(stats, m.stats);
         p.seqs.forEach((s, i) => s.state.set(m.states[i]));
         p.resolve(m.probs);
       }
@@ -106,6 +123,7 @@ export async function loadWorkerVad(modelPath: string): Promise<VadBackend> {
   const executionProvider = await ready;
   return {
     executionProvider: `${executionProvider} (worker)`,
+    stats,
     run(seqs) {
       if (failure) return Promise.reject(failure);
       const id = nextId++;

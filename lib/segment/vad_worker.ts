@@ -25,7 +25,7 @@ scope.onmessage = async (e: MessageEvent) => {
     try {
       const seqs = m.seqs as VadSequence[];
       const probs = await backend!.run(seqs);
-      scope.postMessage({ type: "result", id: m.id, probs, states: seqs.map((s) => s.state) });
+      scope.postMessage({ type: "result", id: m.id, probs, states: seqs.map((s) => s.state), stats: backend!.stats });
     } catch (err) {
       scope.postMessage({ type: "result", id: m.id, error: (err as Error).message });
     }

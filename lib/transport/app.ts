@@ -29,7 +29,7 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
       unavailable: engine.unavailable,
       sessions: registry.sessions.size,
       executionProvider: engine.vad.backend.executionProvider,
-      inference: { vad: engine.vad.scheduler.stats },
+      inference: { vad: { ...engine.vad.scheduler.stats, model: engine.vad.backend.stats } },
     }));
 
   app.get("/v1/models", (c) => c.json({ models: engine.models() }));
