@@ -1,8 +1,8 @@
 /**
  * `deno run -A training/voice/compare_reference.ts [DATA_DIR] [--cache DIR] [--sample N]`:
  * per-feature agreement of the project's eGeMAPS features with openSMILE 3.0's eGeMAPSv02
- * output (reference/egemaps-functionals.csv); prints a markdown table with Pearson r across
- * clips and the median relative error |ours − openSMILE| / |openSMILE|.
+ * output (reference/egemaps-functionals.csv); prints a markdown table with Pearson r and
+ * Spearman ρ across clips and the median relative error |ours − openSMILE| / |openSMILE|.
  *
  * By default it reads the feature cache (every labelled clip). `--sample N` instead computes
  * the features afresh with the current code for every N-th reference clip (a quick check
