@@ -54,7 +54,8 @@ function pct(xs: number[], p: number): number {
 
 async function startServer(port: number): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port)],
+    // The same V8 flags as `deno task start` (deno.json): WebAssembly compiled by the optimising tier up front.
+    args: ["run", "--allow-all", `--v8-flags=${Deno.env.get("BENCH_V8") ?? "--no-liftoff"}`, new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port)],
     stdout: "null",
     stderr: "piped",
   }).spawn();

@@ -56,6 +56,7 @@ export class SileroVad {
   static async load(options: SileroVadOptions = {}): Promise<SileroVad> {
     const path = options.modelPath ?? defaultVadModelPath();
     const backend = options.worker ? await loadWorkerVad(path) : await loadLocalVad(path);
+    await warmUp(backend);
     return new SileroVad(backend, options.scheduler);
   }
 
@@ -73,6 +74,24 @@ export class SileroVad {
   close(): void {
     this.backend.close();
   }
+}
+
+/**
+ * Runs a few batches of silence so WebAssembly compilation and the first allocations happen at
+ * start, not on the first participants' speech (cold batches were measured at several times
+ * the warm cost).
+ */
+async function warmUp(backend: VadBackend): Promise<void> {
+  const width = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
+  for (const streams of [1, 16, 64, 128]) {
+    const seqs = Array.from({ length: streams }, () => ({
+      frames: new Float32Array(2 * width),
+      count: 2,
+      state: new Float32Array(VAD_STATE_SIZE),
+    }));
+    await backend.run(seqs);
+  }
+  backend.stats.steps = backend.stats.frames = backend.stats.computeMs = 0;
 }
 
 /** A frame waiting for the model (or a skipped one, reported as silence). */
