@@ -45,7 +45,6 @@ console.log(`vocabulary ${dataset.tokenizer.size} ids; labelled turns`, dataset.
 const reportPath = `${cache}/report.json`;
 if (!values["skip-training"]) {
   const script = fileURLToPath(new URL("./train.py", import.meta.url));
-  const fixture = fileURLToPath(new URL("../../lib/text/testdata/text_parity.json", import.meta.url));
   const args = [
     script,
     "--dataset",
@@ -57,7 +56,7 @@ if (!values["skip-training"]) {
     "--report",
     reportPath,
     "--fixture",
-    fixture,
+    fileURLToPath(new URL("../../lib/text/testdata/text_parity.json", import.meta.url)),
     "--epochs",
     values.epochs!,
     "--time-budget-s",
@@ -100,6 +99,12 @@ await model.release();
 const card = buildTextCard({ ...cardInputs, validation });
 await Deno.writeTextFile(cardPath, JSON.stringify(card, null, 1) + "\n");
 await Deno.writeTextFile(`${models}/${MODEL_NAME}.md`, textCardMarkdown(card));
+// Generated JSON and Markdown follow the repository's formatting, so `deno fmt --check` stays clean.
+const generated = [cardPath, `${models}/${MODEL_NAME}.md`];
+const fixturePath = fileURLToPath(new URL("../../lib/text/testdata/text_parity.json", import.meta.url));
+if (!values["skip-training"]) generated.push(fixturePath);
+await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", ...generated], stdout: "null", stderr: "inherit" })
+  .output();
 console.table(Object.fromEntries(
   Object.keys(validation.model).map((k) => [k, {
     model: +validation.model[k].toFixed(4),
