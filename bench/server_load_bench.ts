@@ -54,8 +54,7 @@ function pct(xs: number[], p: number): number {
 
 async function startServer(port: number): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    // The same V8 flags as `deno task start` (deno.json): WebAssembly compiled by the optimising tier up front.
-    args: ["run", "--allow-all", `--v8-flags=${Deno.env.get("BENCH_V8") ?? "--no-liftoff"}`, new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port)],
+    args: ["run", "--allow-all", ...(Deno.env.get("BENCH_V8") ? [`--v8-flags=${Deno.env.get("BENCH_V8")}`] : []), new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port)],
     stdout: "null",
     stderr: "piped",
   }).spawn();
