@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { startServer } from "../lib/server.ts";
 import { DATA_DIR } from "../lib/testing/data.ts";
 import { TestSocket } from "../lib/testing/ws_client.ts";
+import { CHROMIUM_ARGS } from "../lib/face/headless_face.ts";
 
 const CLIP = `${DATA_DIR}/media/grid_bbaf2n.mpg`;
 /** Silence after the clip's sentence, so that Chromium's looping of the files gives one utterance per loop. */
@@ -68,12 +69,7 @@ Deno.test(
       browser = await chromium.launch({
         executablePath: "/usr/bin/chromium",
         args: [
-          "--headless=new",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
+          ...CHROMIUM_ARGS,
           "--use-fake-ui-for-media-stream",
           "--use-fake-device-for-media-stream",
           `--use-file-for-fake-video-capture=${devices.cam}`,
