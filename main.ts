@@ -85,7 +85,18 @@ async function main(args: string[]): Promise<number> {
           `(modalities: ${server.engine.modalities.join(", ") || "none"}; VAD ready)`,
       );
       for (const [m, why] of Object.entries(server.engine.unavailable)) console.error(`  ${m}: unavailable — ${why}`);
-      return await new Promise<number>(() => {});
+      // On Ctrl-C or SIGTERM, flush every participant (last utterances analysed and published), then exit.
+      return await new Promise<number>((resolve) => {
+        const stop = () => {
+          console.error("affectstream: shutting down, flushing participants…");
+          server.shutdown().finally(() => {
+            server.engine.close();
+            resolve(0);
+          });
+        };
+        Deno.addSignalListener("SIGINT", stop);
+        Deno.addSignalListener("SIGTERM", stop);
+      });
     }
     case "analyze":
       return await runAnalyze({

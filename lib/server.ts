@@ -53,7 +53,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     registry,
     async shutdown() {
       clearInterval(sweeper);
-      await server.shutdown();
+      await registry.endAll();
+      // Open WebSockets would keep a graceful shutdown waiting; give them a moment, then stop.
+      await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 2000))]);
     },
   };
 }

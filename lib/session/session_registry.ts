@@ -51,6 +51,15 @@ export class SessionRegistry {
     return s;
   }
 
+  /** Flushes every participant still streaming (server shutdown): their last utterances are analysed and published. */
+  async endAll(): Promise<void> {
+    const ends: Promise<void>[] = [];
+    for (const s of this.sessions.values()) {
+      for (const p of s.participants.values()) if (!p.ended) ends.push(p.end("disconnect"));
+    }
+    await Promise.allSettled(ends);
+  }
+
   /** Drops idle sessions; returns how many. */
   sweep(now = Date.now()): number {
     let n = 0;
