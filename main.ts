@@ -11,7 +11,7 @@ import type { Modality } from "./lib/modality/estimate.ts";
 const USAGE = `affectstream — real-time multimodal emotion analysis
 
   deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--disable voice,face,text]
-                  [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500]
+                  [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500] [--data-dir DIR]
   deno task analyze FILE...                       events of each file as JSON lines on stdout
   deno task analyze --manifest items.jsonl [--out preds.jsonl] [--fps 5] [--face-model PATH]
   deno task eval --manifest items.jsonl [--out-dir reports/NAME]   items carry a "label"
@@ -24,6 +24,11 @@ function parseModalities(s: string | undefined): Modality[] {
     if (m !== "voice" && m !== "face" && m !== "text") throw new Error(`--disable: unknown modality "${m}"`);
   }
   return out as Modality[];
+}
+
+async function ensureDir(dir: string): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  return dir;
 }
 
 function optionalNumber(s: string | undefined, flag: string): number | undefined {
@@ -51,6 +56,7 @@ async function main(args: string[]): Promise<number> {
       "partial-ms": { type: "string" },
       "min-silence-ms": { type: "string" },
       "text-wait-ms": { type: "string" },
+      "data-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -70,6 +76,7 @@ async function main(args: string[]): Promise<number> {
         app: { static: { faceModelPath: values["face-model"] } },
         sessions: {
           session: {
+            journalDir: values["data-dir"] ? await ensureDir(values["data-dir"]) : undefined,
             participant: {
               segmenter: {
                 partialIntervalMs: optionalNumber(values["partial-ms"], "--partial-ms"),

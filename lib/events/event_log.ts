@@ -10,6 +10,10 @@ import type { EventBody, SessionEvent } from "../protocol/events.ts";
 export interface EventLogOptions {
   /** Events kept for `since` replay. Default 10,000. */
   capacity?: number;
+  /** Events of an earlier run of this session (oldest first): history and seq continue from them. */
+  restore?: SessionEvent[];
+  /** Receives every published event after it is stamped (e.g. an EventJournal). */
+  sink?: (event: SessionEvent) => void;
 }
 
 /** Receives every event published after it subscribed. */
@@ -21,11 +25,21 @@ export class EventLog {
   #ring: (SessionEvent | undefined)[];
   #nextSeq = 1;
   #listeners = new Set<EventListener>();
+  #sink?: (event: SessionEvent) => void;
+  /** Lowest seq held after a restore (events before it were not restored). */
+  #restoredFrom: number;
 
   constructor(readonly sessionId: string, options: EventLogOptions = {}) {
     this.capacity = options.capacity ?? 10_000;
     if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new RangeError("capacity must be an integer ≥ 1");
     this.#ring = new Array(this.capacity);
+    this.#sink = options.sink;
+    for (const e of options.restore ?? []) {
+      if (!(e.seq >= this.#nextSeq)) continue; // out of order or duplicate lines are ignored
+      this.#ring[e.seq % this.capacity] = e;
+      this.#nextSeq = e.seq + 1;
+    }
+    this.#restoredFrom = options.restore?.length ? options.restore[0].seq : this.#nextSeq;
   }
 
   /** seq of the last published event (0 when none). */
@@ -35,7 +49,7 @@ export class EventLog {
 
   /** Oldest seq still held (lastSeq + 1 when empty). */
   get oldestSeq(): number {
-    return Math.max(1, this.#nextSeq - this.capacity);
+    return Math.max(1, this.#restoredFrom, this.#nextSeq - this.capacity);
   }
 
   /** Number of current listeners. */
@@ -48,6 +62,7 @@ export class EventLog {
     const seq = this.#nextSeq++;
     const event = { ...body, seq, sessionId: this.sessionId, wallMs: Date.now() } as SessionEvent;
     this.#ring[seq % this.capacity] = event;
+    this.#sink?.(event);
     for (const l of this.#listeners) {
       try {
         l(event);

@@ -3,7 +3,12 @@ import { describe, it } from "node:test";
 import { EventLog } from "./event_log.ts";
 import type { SessionEvent } from "../protocol/events.ts";
 
-const body = (n: number) => ({ type: "utterance.start" as const, participantId: "p", utteranceId: `u${n}`, startMs: n });
+const body = (n: number) => ({
+  type: "utterance.start" as const,
+  participantId: "p",
+  utteranceId: `u${n}`,
+  startMs: n,
+});
 
 describe("EventLog", () => {
   it("numbers events with strictly increasing seq from 1", () => {

@@ -2,9 +2,10 @@
  * A call: its participants, its ordered event log, and its conversation (the text context all
  * participants share). Participants fail independently: one's error never touches another's.
  */
+import { EventJournal } from "../events/event_journal.ts";
 import { EventLog } from "../events/event_log.ts";
 import type { StageFactory, TextStage } from "../engine/stages.ts";
-import { ProtocolError, CloseCode } from "../protocol/errors.ts";
+import { CloseCode, ProtocolError } from "../protocol/errors.ts";
 import type { SileroVad } from "../segment/silero_vad.ts";
 import { ParticipantStream } from "./participant.ts";
 import type { ParticipantOptions } from "./participant_options.ts";
@@ -13,6 +14,8 @@ import type { ParticipantOptions } from "./participant_options.ts";
 export interface SessionOptions {
   /** Events kept for `since` replay. Default 10,000. */
   historyEvents?: number;
+  /** Folder of event journals (`<sessionId>.jsonl`); none keeps events in memory only. */
+  journalDir?: string;
   /** Most participants connected at once. Default 32. */
   maxParticipants?: number;
   participant?: ParticipantOptions;
@@ -21,6 +24,8 @@ export interface SessionOptions {
 /** One session. */
 export class Session {
   readonly events: EventLog;
+  /** Durable copy of the events, when a journal folder is configured. */
+  readonly journal?: EventJournal;
   readonly participants = new Map<string, ParticipantStream>();
   readonly text?: TextStage;
   readonly maxParticipants: number;
@@ -32,7 +37,18 @@ export class Session {
     private readonly stages: StageFactory,
     private readonly options: SessionOptions = {},
   ) {
-    this.events = new EventLog(id, { capacity: options.historyEvents });
+    const capacity = options.historyEvents ?? 10_000;
+    if (options.journalDir) {
+      const journal = new EventJournal(options.journalDir, id);
+      this.journal = journal;
+      this.events = new EventLog(id, {
+        capacity,
+        restore: EventJournal.readTail(options.journalDir, id, capacity),
+        sink: (e) => journal.append(e),
+      });
+    } else {
+      this.events = new EventLog(id, { capacity });
+    }
     this.text = stages.createText?.();
     this.maxParticipants = options.maxParticipants ?? 32;
   }
@@ -41,11 +57,21 @@ export class Session {
   join(participantId: string): ParticipantStream {
     const existing = this.participants.get(participantId);
     if (existing && !existing.ended) {
-      throw new ProtocolError("participant_connected", `participant ${participantId} is already streaming`, false, CloseCode.conflict);
+      throw new ProtocolError(
+        "participant_connected",
+        `participant ${participantId} is already streaming`,
+        false,
+        CloseCode.conflict,
+      );
     }
     const active = [...this.participants.values()].filter((p) => !p.ended).length;
     if (active >= this.maxParticipants) {
-      throw new ProtocolError("limit_reached", `session holds ${this.maxParticipants} participants at most`, false, CloseCode.limitReached);
+      throw new ProtocolError(
+        "limit_reached",
+        `session holds ${this.maxParticipants} participants at most`,
+        false,
+        CloseCode.limitReached,
+      );
     }
     const p = new ParticipantStream({
       sessionId: this.id,

@@ -58,6 +58,7 @@ export class SessionRegistry {
       for (const p of s.participants.values()) if (!p.ended) ends.push(p.end("disconnect"));
     }
     await Promise.allSettled(ends);
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.journal?.flush()));
   }
 
   /** Drops idle sessions; returns how many. */
@@ -65,6 +66,7 @@ export class SessionRegistry {
     let n = 0;
     for (const [id, s] of this.sessions) {
       if (s.activeCount === 0 && s.events.listenerCount === 0 && now - s.lastActivity > this.idleMs) {
+        void s.journal?.flush().catch(() => {});
         this.sessions.delete(id);
         n++;
       }

@@ -32,3 +32,47 @@ Deno.test("shutting the server down flushes a participant in mid-utterance", {
     server.engine.close();
   }
 });
+
+Deno.test("with a journal folder, a restarted server still serves the session's events and continues its seq", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const dir = await Deno.makeTempDir();
+  const opts = {
+    port: 0,
+    engine: { disable: ["voice", "face", "text"] as ("voice" | "face" | "text")[] },
+    sessions: { session: { journalDir: dir } },
+  };
+  const first = await startServer(opts);
+  const before: number[] = [];
+  try {
+    const p = new TestSocket(`ws://127.0.0.1:${first.port}/v1/sessions/kept/participants/ann/ingest`);
+    await p.opened;
+    p.json({ type: "hello", name: "Ann" });
+    p.json({ type: "end" });
+    await p.closed;
+    const ev = new TestSocket(`ws://127.0.0.1:${first.port}/v1/sessions/kept/events`);
+    await ev.waitFor((m) => m.some((x) => x.type === "participant.left"));
+    before.push(...ev.messages.map((m) => m.seq as number));
+    ev.close();
+  } finally {
+    await first.shutdown();
+    first.engine.close();
+  }
+  const second = await startServer(opts);
+  try {
+    const ev = new TestSocket(`ws://127.0.0.1:${second.port}/v1/sessions/kept/events?since=0`);
+    await ev.waitFor((m) => m.length >= before.length);
+    assert.deepEqual(ev.messages.map((m) => m.seq), before);
+    const p = new TestSocket(`ws://127.0.0.1:${second.port}/v1/sessions/kept/participants/bob/ingest`);
+    await p.opened;
+    p.json({ type: "hello" });
+    await ev.waitFor((m) => m.some((x) => x.type === "participant.joined" && x.participantId === "bob"));
+    assert.equal(ev.messages.at(-1)!.seq, before.at(-1)! + 1);
+    p.close();
+    ev.close();
+  } finally {
+    await second.shutdown();
+    second.engine.close();
+  }
+});
