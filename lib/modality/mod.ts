@@ -1,0 +1,2 @@
+/** The shape every modality stage hands to fusion. */
+export * from "./estimate.ts";
