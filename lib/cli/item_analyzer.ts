@@ -12,11 +12,13 @@ import { summarizeEmotion } from "../fusion/emotion_summary.ts";
 import { decodeAudio } from "../media/decode.ts";
 import { probeMedia } from "../media/probe.ts";
 import type { ModalityEstimate } from "../modality/estimate.ts";
-import { detectUtterances, speechExtent } from "../segment/utterance_detector.ts";
+import { trimmedSpan } from "../segment/utterance_detector.ts";
 import type { ManifestItem } from "./manifest.ts";
 
 /** Samples per ms at the pipeline rate. */
 const SAMPLES_PER_MS = 16;
+/** Samples per voice feature hop (10 ms). */
+const HOP_SAMPLES = 160;
 
 /** One output line. */
 export type ItemResult = { id: string; error: string } | ({ id: string } & Record<string, unknown>);
@@ -57,12 +59,8 @@ export class ItemAnalyzer {
         span = { startMs: 0, endMs: info.durationMs };
         if (info.hasAudio) {
           const samples = await decodeAudio(item.media);
-          span = { startMs: 0, endMs: samples.length / SAMPLES_PER_MS };
-          if (samples.length >= 512) {
-            const { probs } = await detectUtterances(this.engine.vad, samples, { partialIntervalMs: 0 });
-            span = speechExtent(probs) ?? span;
-            if (this.engine.voice) voice = await this.#voice(item, samples, span);
-          }
+          span = await trimmedSpan(this.engine.vad, samples);
+          if (this.engine.voice && samples.length >= 512) voice = await this.#voice(item, samples, span);
         }
         if (info.hasVideo) face = await this.#face(item, info.isImage ? { startMs: 0, endMs: 0 } : span);
       }
@@ -100,14 +98,19 @@ export class ItemAnalyzer {
     const key = item.speaker ?? `\u0000${item.id}`;
     let sv = this.#voices.get(key);
     if (!sv) {
-      sv = { stage: this.engine.createVoice()!, offsetMs: 0, chain: Promise.resolve() };
+      // Every clip is known speech: estimate it however little is voiced, as training did.
+      sv = { stage: this.engine.createVoice({ minVoicedMs: 0 })!, offsetMs: 0, chain: Promise.resolve() };
       this.#voices.set(key, sv);
     }
     const s = sv;
     const run = s.chain.then(async () => {
       const offset = s.offsetMs;
-      s.stage.push(samples);
-      s.offsetMs += samples.length / SAMPLES_PER_MS;
+      // Clips are padded to whole 10 ms hops so each starts on the feature frame grid, and its
+      // features equal those of the clip alone (training computes them that way).
+      const padded = new Float32Array(Math.ceil(samples.length / HOP_SAMPLES) * HOP_SAMPLES);
+      padded.set(samples);
+      s.stage.push(padded);
+      s.offsetMs += padded.length / SAMPLES_PER_MS;
       return await s.stage.analyze({
         utteranceId: item.id,
         startMs: offset + span.startMs,

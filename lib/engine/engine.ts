@@ -11,7 +11,7 @@ import type { Modality } from "../modality/estimate.ts";
 import { SileroVad } from "../segment/silero_vad.ts";
 import { Conversation } from "../text/conversation.ts";
 import { TextModel } from "../text/text_model.ts";
-import { VoiceModel, VoiceStream } from "../voice/mod.ts";
+import { VoiceModel, VoiceStream, type VoiceStreamOptions } from "../voice/mod.ts";
 import type { StageFactory, VoiceStage } from "./stages.ts";
 import { VoiceWorkerPool } from "./voice_worker_pool.ts";
 
@@ -124,10 +124,11 @@ export class Engine implements StageFactory {
     if (this.voice instanceof VoiceWorkerPool) this.voice.close();
   }
 
-  createVoice(): VoiceStage | undefined {
+  /** A participant's voice stage; `options` apply to in-thread streams (offline analysis). */
+  createVoice(options?: VoiceStreamOptions): VoiceStage | undefined {
     if (!this.voice) return undefined;
     if (this.voice instanceof VoiceWorkerPool) return this.voice.open();
-    const s = new VoiceStream(this.voice);
+    const s = new VoiceStream(this.voice, options);
     return {
       push: (samples) => s.push(samples),
       analyze: (span) => s.analyze(span),

@@ -45,3 +45,15 @@ export function speechExtent(
   if (first < 0) return null;
   return { startMs: Math.max(0, first * frameMs - pad), endMs: Math.min(probs.length * frameMs, (last + 1) * frameMs + pad) };
 }
+
+/**
+ * The span a recorded clip is analysed over as one utterance: VAD trims only the silence at its
+ * ends (padded by 96 ms); the whole clip when VAD finds no speech. Offline analysis and the
+ * voice training features both use this, so the model sees in training the spans it sees in use.
+ */
+export async function trimmedSpan(vad: SileroVad, samples: Float32Array): Promise<{ startMs: number; endMs: number }> {
+  const whole = { startMs: 0, endMs: samples.length / 16 };
+  if (samples.length < VAD_FRAME_SAMPLES) return whole;
+  const { probs } = await detectUtterances(vad, samples, { partialIntervalMs: 0 });
+  return speechExtent(probs) ?? whole;
+}

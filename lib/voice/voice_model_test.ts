@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { decodeAudio } from "../media/decode.ts";
 import { OnnxModel, ort } from "../inference/onnx_model.ts";
 import { LldExtractor } from "./lld_extractor.ts";
-import { LLD_COUNT } from "./lld_names.ts";
+import { HOP_MS, LLD_COUNT } from "./lld_names.ts";
+import { SileroVad } from "../segment/silero_vad.ts";
+import { trimmedSpan } from "../segment/utterance_detector.ts";
 import { computeFunctionals } from "./functionals.ts";
 import { normalizeWith } from "./speaker_normalizer.ts";
 import { VoiceModel } from "./voice_model.ts";
@@ -23,15 +25,22 @@ const fixture = JSON.parse(Deno.readTextFileSync(new URL("./testdata/voice_parit
 };
 const DATA = "../shared/data";
 
-/** Live path: chunked push through the streaming extractor, then functionals. */
+const vad = await SileroVad.load();
+
+/**
+ * Live path: chunked push through the streaming extractor, then functionals over the span VAD
+ * keeps (the silence at the clip's ends trimmed, as `analyze` and the training cache do).
+ */
 async function liveFeatures(path: string): Promise<Float64Array> {
   const audio = await decodeAudio(`${DATA}/${path}`);
+  const span = await trimmedSpan(vad, audio);
   const ex = new LldExtractor();
   const frames: Float32Array[] = [];
   for (let i = 0; i < audio.length; i += 480) ex.push(audio.subarray(i, i + 480), (l) => frames.push(l.slice()));
-  const llds = new Float32Array(frames.length * LLD_COUNT);
-  frames.forEach((f, t) => llds.set(f, t * LLD_COUNT));
-  return computeFunctionals(llds, frames.length)!;
+  const from = Math.ceil(span.startMs / HOP_MS), to = Math.min(frames.length, Math.ceil(span.endMs / HOP_MS));
+  const llds = new Float32Array((to - from) * LLD_COUNT);
+  frames.slice(from, to).forEach((f, t) => llds.set(f, t * LLD_COUNT));
+  return computeFunctionals(llds, to - from)!;
 }
 
 describe("voice model parity (ONNX in Deno vs PyTorch)", () => {
@@ -70,7 +79,7 @@ describe("VoiceStream", () => {
     const span = { utteranceId: "u1", startMs: 0, endMs: (audio.length / 16000) * 1000, final: true };
     const est = (await stream.analyze(span))!;
     assert.equal(est.modality, "voice");
-    assert.equal(est.model, "voice_emotion@1");
+    assert.equal(est.model, `voice_emotion@${model.card.version}`);
     assert.ok(Math.abs(est.probs.reduce((s, p) => s + p, 0) - 1) < 1e-6);
     assert.ok(est.coverage > 0.2 && est.coverage <= 1);
     assert.ok(est.valence >= -1 && est.valence <= 1 && est.arousal >= -1 && est.arousal <= 1);

@@ -5,13 +5,18 @@
  */
 import { decodeAudio } from "../../lib/media/decode.ts";
 import { FEATURE_NAMES } from "../../lib/voice/functional_names.ts";
-import { utteranceFeatures } from "../../lib/voice/utterance_features.ts";
+import { spanFeatures } from "../../lib/voice/utterance_features.ts";
+import { SileroVad } from "../../lib/segment/silero_vad.ts";
+import { trimmedSpan } from "../../lib/segment/utterance_detector.ts";
 import { listVoiceClips, type VoiceClip } from "./corpus.ts";
 
 /** One cached clip. */
 export interface CachedClip extends VoiceClip {
   durationMs: number;
-  /** Voiced fraction of the clip's frames. */
+  /** The analysed span (silence at the ends trimmed by VAD), in ms. */
+  startMs: number;
+  endMs: number;
+  /** Voiced fraction of the span's frames. */
   voicedRatio: number;
   features: number[];
 }
@@ -47,7 +52,9 @@ export const FEATURE_SOURCES = [
 /** SHA-256 over the feature code, so a stale cache is recomputed. */
 export async function featureCodeHash(): Promise<string> {
   const dir = new URL("../../lib/voice/", import.meta.url);
-  const text = FEATURE_SOURCES.map((n) => n + "\0" + Deno.readTextFileSync(new URL(n, dir))).join("\0");
+  const text = FEATURE_SOURCES.map((n) => n + "\0" + Deno.readTextFileSync(new URL(n, dir))).join("\0") +
+    // The analysed span comes from the VAD trimming, so its code is part of the features too.
+    "\0" + Deno.readTextFileSync(new URL("../segment/utterance_detector.ts", dir));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16);
 }
@@ -77,6 +84,7 @@ export async function buildFeatureCache(options: BuildFeatureCacheOptions): Prom
   const clips = listVoiceClips(options.dataDir).filter((c) => c.label !== null);
   if (clips.length === 0) throw new Error(`no labelled clips under ${options.dataDir}/voice`);
   const out: CachedClip[] = new Array(clips.length);
+  const vad = await SileroVad.load();
   let next = 0, done = 0;
   const worker = async () => {
     while (next < clips.length) {
@@ -86,11 +94,15 @@ export async function buildFeatureCache(options: BuildFeatureCacheOptions): Prom
       if (cached) out[i] = { ...cached, ...clip };
       else {
         const audio = await decodeAudio(`${options.dataDir}/${clip.path}`);
-        const u = utteranceFeatures(audio);
+        // The span `analyze` uses for a clip: VAD trims the silence at its ends (lib/segment).
+        const span = await trimmedSpan(vad, audio);
+        const u = spanFeatures(audio, span);
         if (!u) throw new Error(`${clip.path}: too short for features`);
         out[i] = {
           ...clip,
           durationMs: audio.length / 16,
+          startMs: span.startMs,
+          endMs: span.endMs,
           voicedRatio: u.voicedRatio,
           features: Array.from(u.features),
         };
@@ -99,6 +111,7 @@ export async function buildFeatureCache(options: BuildFeatureCacheOptions): Prom
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+  vad.close();
   await Deno.mkdir(cacheDir, { recursive: true });
   const cache: FeatureCache = { codeHash, featureNames: FEATURE_NAMES, clips: out };
   await Deno.writeTextFile(file, JSON.stringify(cache));

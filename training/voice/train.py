@@ -151,7 +151,7 @@ def main():
     counts = {c: {e: int(np.sum((corpora == c) & (y == k))) for k, e in enumerate(vt.EMOTIONS)} for c in ["ravdess", "emodb"]}
     duration = time.time() - t0
     card = dict(
-        name="voice_emotion", version=1, modality="voice",
+        name="voice_emotion", version=2, modality="voice",
         task="7-class categorical emotion from utterance-level paralinguistic features",
         labels=vt.EMOTIONS,
         inputs=[dict(name="features", shape=["batch", len(cols)], dtype="float32",
@@ -176,6 +176,8 @@ def main():
                   splits="speaker-grouped 6-fold cross-validation (RAVDESS actors and EmoDB speakers dealt "
                          "round-robin; every speaker in exactly one fold)"),
         features=dict(extractor="lib/voice (TypeScript, streaming): eGeMAPS v02 LLDs on 10 ms hops and functionals",
+                      span="each clip's speech span: Silero VAD trims the silence at its ends, padded by 96 ms "
+                           "(lib/segment/utterance_detector.ts trimmedSpan), exactly the span `analyze` uses",
                       set=best["features"], count=len(cols)),
         architecture=dict(type="ensemble of %d MLPs, logits averaged" % len(seeds),
                           member="Dropout(0.1) → Linear(%d,%d) → ReLU → Dropout(%g) → Linear(%d,7)" % (
