@@ -67,6 +67,18 @@ export function eventsSocket(
           ws.send(JSON.stringify(e));
         };
         const oldest = session.events.oldestSeq;
+        if (sinceSeq > session.events.lastSeq) {
+          // The session's numbering restarted (a server restart without --data-dir): replay it all.
+          ws.send(JSON.stringify({
+            type: "error",
+            code: "history_gap",
+            message: `since=${sinceSeq} is ahead of this session's last seq ${session.events.lastSeq} ` +
+              `(the server restarted); replaying from the start`,
+            recoverable: true,
+          }));
+          unsubscribe = session.events.subscribe(0, send).unsubscribe;
+          return;
+        }
         if (sinceSeq + 1 < oldest) {
           ws.send(JSON.stringify({
             type: "error",

@@ -94,6 +94,11 @@ Deno.test("a subscriber reconnecting with since receives exactly the events it m
   const resumed = new TestSocket(`${base}/${s}/events?since=${k}`);
   await resumed.waitFor((m) => m.some((x) => x.type === "participant.left"));
   assert.deepEqual(resumed.messages.map((m) => m.seq), seqs.filter((q) => q > k));
+  const ahead = new TestSocket(`${base}/${s}/events?since=${seqs.at(-1)! + 100}`);
+  await ahead.waitFor((m) => m.some((x) => x.type === "participant.left"));
+  assert.equal(ahead.messages[0].code, "history_gap");
+  assert.deepEqual(ahead.messages.slice(1).map((m) => m.seq), seqs);
+  ahead.close();
   const bad = new TestSocket(`${base}/${s}/events?since=-4`);
   await bad.closed;
   assert.equal(bad.closeCode, 4400);
