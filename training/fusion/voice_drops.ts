@@ -1,8 +1,9 @@
 /**
  * Voice under packet loss, for the robustness curves: every clip of the voice feature cache is
- * decoded, 20 ms packets are zeroed independently at each DROP_LEVELS rate (what a jitter buffer
- * without concealment plays for a lost packet), and the live feature code recomputes the
- * functionals and the voiced share (the stage's coverage: voiced frames / span frames). Below
+ * decoded, 20 ms packets are zeroed independently at each DROP_LEVELS rate over the whole clip (what
+ * a jitter buffer without concealment plays for a lost packet), and the live feature code recomputes
+ * the functionals and the voiced share over the clip's cached VAD-trimmed span (startMs/endMs, as the
+ * cache and voice_emotion@2; the stage's coverage: voiced frames / span frames). Below
  * 250 ms of voiced audio the live stage gives no estimate: `features` is null then.
  * voice_oof.py scores these features with its out-of-fold models.
  *
@@ -10,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { decodeAudio } from "../../lib/media/decode.ts";
-import { utteranceFeatures } from "../../lib/voice/utterance_features.ts";
+import { spanFeatures } from "../../lib/voice/utterance_features.ts";
 import { defaultCacheDir } from "../voice/feature_cache.ts";
 import { rng } from "./combinations.ts";
 import { DROP_LEVELS, fusionCacheDir } from "./head_predictions.ts";
@@ -26,7 +27,9 @@ const next = rng(21);
 const out: { path: string; features: (number[] | null)[]; coverage: number[] }[] = [];
 let maxDiff = 0;
 const t0 = performance.now();
-for (const [n, clip] of (cache.clips as { path: string; features: number[] }[]).entries()) {
+for (
+  const [n, clip] of (cache.clips as { path: string; features: number[]; startMs: number; endMs: number }[]).entries()
+) {
   const audio = await decodeAudio(`${values.data}/${clip.path}`);
   const rec = { path: clip.path, features: [] as (number[] | null)[], coverage: [] as number[] };
   for (const level of DROP_LEVELS) {
@@ -34,7 +37,8 @@ for (const [n, clip] of (cache.clips as { path: string; features: number[] }[]).
     if (level > 0) {
       for (let s = 0; s < x.length; s += PACKET_SAMPLES) if (next() < level) x.fill(0, s, s + PACKET_SAMPLES);
     }
-    const u = utteranceFeatures(x);
+    // packets dropped over the whole clip; features over the cached VAD-trimmed span (as the cache)
+    const u = spanFeatures(x, { startMs: clip.startMs, endMs: clip.endMs });
     const voicedFrames = u ? u.voicedRatio * u.frames : 0;
     rec.coverage.push(u ? Math.round(u.voicedRatio * 1e4) / 1e4 : 0);
     rec.features.push(u && voicedFrames >= MIN_VOICED_FRAMES ? Array.from(u.features) : null);

@@ -47,7 +47,8 @@ def main():
         extent_path = os.path.join(os.path.dirname(args.drops), "voice_extent.json")
         if os.path.exists(extent_path):
             # coverage as live: voiced frames over the speech span (first to last voiced frame of the
-            # clean clip, standing in for the VAD segment), not over the whole file
+            # clean clip within its VAD-trimmed span; voice_extent's frames count that span's frames,
+            # the frames voice_drops' voiced share is over)
             ext = json.load(open(extent_path))
             for c in drops:
                 e = ext[c["path"]]
