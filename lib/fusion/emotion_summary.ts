@@ -3,27 +3,23 @@
  * output lines, so the live server and `analyze` report exactly the same thing. Every entry
  * carries its fusion weight; `missing` lists the modalities that gave no estimate.
  */
-import { argmaxLabel, type Emotion, type Sentiment } from "../emotion/labels.ts";
+import { argmaxLabel } from "../emotion/labels.ts";
 import type { Modality, ModalityEstimate } from "../modality/estimate.ts";
-import type { ModalityEntry } from "../protocol/events.ts";
+import type { EmotionFields, ModalityEntry } from "../protocol/events.ts";
 import { fuse, type FusionOptions } from "./fuse.ts";
 
 /** Every modality, in reporting order. */
 export const MODALITIES: readonly Modality[] = ["voice", "face", "text"];
 
-/** The fused emotion with one entry per modality used. */
-export interface EmotionSummary {
-  label: Emotion;
-  probs: number[];
-  confidence: number;
-  uncertainty: number;
-  valence: number;
-  arousal: number;
-  /** Fused sentiment (emotion-derived, mixed with the text head when text is present; see fuse.ts). */
-  sentiment?: Record<Sentiment, number>;
-  modalities: Partial<Record<Modality, ModalityEntry>>;
-  missing: Modality[];
-}
+/**
+ * The fused emotion with one entry per modality used: the emotion fields of events (lib/protocol)
+ * that fusion fills. `sentiment` is the fused sentiment (emotion-derived, mixed with the text head
+ * when text is present; see fuse.ts).
+ */
+export type EmotionSummary = Pick<
+  EmotionFields,
+  "label" | "probs" | "confidence" | "uncertainty" | "valence" | "arousal" | "sentiment" | "modalities" | "missing"
+>;
 
 function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
