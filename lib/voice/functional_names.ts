@@ -2,6 +2,7 @@
  * Names of the utterance-level feature vector: the 88 eGeMAPS v02 functionals in openSMILE's
  * order (Eyben et al. 2016, Section 3.2), then this project's extra statistics.
  */
+import { EGEMAPS_LLD_NAMES } from "./lld_names.ts";
 
 const F0 = "F0semitoneFrom27.5Hz_sma3nz";
 const TEN = [
@@ -18,22 +19,7 @@ const TEN = [
 ];
 const MS = ["amean", "stddevNorm"];
 /** eGeMAPS LLDs summarised over voiced frames only (sma3nz), in functional order. */
-export const VOICED_LLDS = [
-  "jitterLocal",
-  "shimmerLocaldB",
-  "HNRdBACF",
-  "logRelF0-H1-H2",
-  "logRelF0-H1-A3",
-  "F1frequency",
-  "F1bandwidth",
-  "F1amplitudeLogRelF0",
-  "F2frequency",
-  "F2bandwidth",
-  "F2amplitudeLogRelF0",
-  "F3frequency",
-  "F3bandwidth",
-  "F3amplitudeLogRelF0",
-] as const;
+export const VOICED_LLDS = EGEMAPS_LLD_NAMES.slice(EGEMAPS_LLD_NAMES.indexOf("jitterLocal"));
 
 /** The 88 eGeMAPS v02 functional names, exactly as openSMILE's CSV header spells them. */
 export const EGEMAPS_FUNCTIONAL_NAMES: readonly string[] = [

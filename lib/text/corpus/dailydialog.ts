@@ -4,7 +4,7 @@
  * where the emotion fixes it (surprise can be either, so it gives none).
  */
 import { readCorpusFile } from "./read_text.ts";
-import { type CorpusDialogue, type CorpusSplit, SENTIMENT_INDEX } from "./types.ts";
+import { type CorpusDialogue, type CorpusSplit, EMOTION_SENTIMENT } from "./types.ts";
 import { CorpusFormatError } from "../errors.ts";
 
 /** DailyDialog emotion spelling → index into EMOTIONS. */
@@ -22,17 +22,6 @@ export const DAILYDIALOG_EMOTION_MAP: Readonly<Record<string, number>> = {
   surprise: 6,
   surprised: 6,
 };
-
-/** Sentiment implied by an emotion class index (EMOTIONS order), or -1 where it is ambiguous. */
-export const EMOTION_SENTIMENT: readonly number[] = [
-  SENTIMENT_INDEX.neutral,
-  SENTIMENT_INDEX.positive,
-  SENTIMENT_INDEX.negative,
-  SENTIMENT_INDEX.negative,
-  SENTIMENT_INDEX.negative,
-  SENTIMENT_INDEX.negative,
-  -1,
-];
 
 interface RecconTurn {
   speaker: string;

@@ -9,7 +9,7 @@
  * data/sentiment_mapping.json).
  */
 import { readCorpusFile } from "./read_text.ts";
-import { type CorpusDialogue, type CorpusSplit, SENTIMENT_INDEX } from "./types.ts";
+import { type CorpusDialogue, type CorpusSplit, EMOTION_SENTIMENT } from "./types.ts";
 import { CorpusFormatError } from "../errors.ts";
 
 /** GoEmotions label → index into EMOTIONS (its Ekman group). */
@@ -44,17 +44,6 @@ export const GOEMOTIONS_EKMAN_MAP: Readonly<Record<string, number>> = {
   surprise: 6,
 };
 
-/** Ekman group → sentiment (the authors' positive / negative / ambiguous grouping; -1 = ambiguous). */
-const GROUP_SENTIMENT = [
-  SENTIMENT_INDEX.neutral,
-  SENTIMENT_INDEX.positive,
-  SENTIMENT_INDEX.negative,
-  SENTIMENT_INDEX.negative,
-  SENTIMENT_INDEX.negative,
-  SENTIMENT_INDEX.negative,
-  -1,
-];
-
 /** Reads `goemotions/<split>.tsv` with `labels.txt`; each comment is a one-turn dialogue. */
 export async function readGoEmotions(dataDir: string, split: CorpusSplit): Promise<CorpusDialogue[]> {
   const labelNames = (await readCorpusFile(`${dataDir}/goemotions/labels.txt`)).split(/\r?\n/).map((s) => s.trim())
@@ -72,7 +61,7 @@ export async function readGoEmotions(dataDir: string, split: CorpusSplit): Promi
       return name;
     });
     const emotions = [...new Set(native.map((n) => GOEMOTIONS_EKMAN_MAP[n]))].sort((a, b) => a - b);
-    const sentiments = new Set(emotions.map((e) => GROUP_SENTIMENT[e]));
+    const sentiments = new Set(emotions.map((e) => EMOTION_SENTIMENT[e]));
     const sentiment = sentiments.size === 1 ? [...sentiments][0] : -1;
     return {
       corpus: "goemotions" as const,

@@ -44,3 +44,14 @@ export interface CorpusDialogue {
 
 /** Index of a sentiment word in SENTIMENTS order (negative, neutral, positive). */
 export const SENTIMENT_INDEX = { negative: 0, neutral: 1, positive: 2 } as const;
+
+/** Sentiment implied by an emotion class index (EMOTIONS order), or -1 where it is ambiguous. */
+export const EMOTION_SENTIMENT: readonly number[] = [
+  SENTIMENT_INDEX.neutral,
+  SENTIMENT_INDEX.positive,
+  SENTIMENT_INDEX.negative,
+  SENTIMENT_INDEX.negative,
+  SENTIMENT_INDEX.negative,
+  SENTIMENT_INDEX.negative,
+  -1,
+];
