@@ -4,10 +4,11 @@
  * spectral and cepstral LLDs mean and coefficient of variation over all frames, voice-quality
  * and formant LLDs and the voiced spectral set the same over voiced frames only (sma3nz),
  * unvoiced spectral means, temporal (rate and segment-length) features and the equivalent
- * sound level; then this project's extra MFCC 5–12 statistics. O(frames).
+ * sound level; then this project's extras (MFCC 5–12 statistics, textbook formants and harmonic
+ * differences over voiced frames, delta statistics; functional_names.ts). O(frames).
  */
 import { HOP_MS, LLD, LLD_COUNT } from "./lld_names.ts";
-import { EGEMAPS_FUNCTIONAL_COUNT, FEATURE_COUNT } from "./functional_names.ts";
+import { EGEMAPS_FUNCTIONAL_COUNT, FEATURE_COUNT, TEXTBOOK_LLD_NAMES } from "./functional_names.ts";
 import { UNVOICED_AMPLITUDE_DB } from "./harmonic_peaks.ts";
 import {
   mean,
@@ -91,6 +92,23 @@ function tenStats(x: Float64Array, out: Float64Array, at: number): void {
   out[at + 9] = s.stddevFalling;
 }
 
+/** Standard deviation of the first difference x[t+1] − x[t] (0 for fewer than two frames). */
+function deltaStddev(x: Float64Array): number {
+  if (x.length < 2) return 0;
+  const d = new Float64Array(x.length - 1);
+  for (let t = 0; t < d.length; t++) d[t] = x[t + 1] - x[t];
+  return stddev(d);
+}
+
+/** Mean |x[t+1] − x[t]| over pairs of consecutive non-zero (voiced) frames; 0 when there are none. */
+function voicedDeltaMeanAbs(x: Float64Array): number {
+  let sum = 0, count = 0;
+  for (let t = 0; t + 1 < x.length; t++) {
+    if (x[t] !== 0 && x[t + 1] !== 0) (sum += Math.abs(x[t + 1] - x[t])), count++;
+  }
+  return count > 0 ? sum / count : 0;
+}
+
 function meanStd(lengths: number[]): [number, number] {
   const a = Float64Array.from(lengths);
   return [mean(a), stddev(a)];
@@ -160,5 +178,17 @@ export function computeFunctionals(llds: Float32Array, n: number): Float64Array 
     out[k++] = m;
     out[k++] = stddev(x, m);
   }
+  for (let j = LLD.f1Lpc; j < LLD.f1Lpc + TEXTBOOK_LLD_NAMES.length; j++) {
+    for (let t = 0; t < n; t++) gated[t] = voiced(t) ? llds[t * LLD_COUNT + j] : 0;
+    const x = nonZero(smooth3(gated, true));
+    out[k++] = mean(x);
+    out[k++] = stddevNorm(x);
+  }
+  for (const j of [LLD.loudness, LLD.mfcc1, LLD.mfcc1 + 1, LLD.mfcc1 + 2, LLD.mfcc1 + 3]) {
+    out[k++] = deltaStddev(smooth3(column(llds, n, j), false));
+  }
+  for (let i = 0; i < 8; i++) out[k++] = deltaStddev(smooth3(column(llds, n, LLD.mfcc5 + i), false));
+  out[k++] = voicedDeltaMeanAbs(f0);
+  if (k !== FEATURE_COUNT) throw new Error(`internal: wrote ${k} of ${FEATURE_COUNT} features`);
   return out;
 }

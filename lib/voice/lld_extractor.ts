@@ -114,10 +114,14 @@ export class LldExtractor {
     const voiced = p.f0Hz > 0;
     const js = this.#js.analyze(buf, this.#bufStart, this.#bufLen, this.#nextFrame * HOP_SAMPLES, p.f0Hz);
     const f = s.formants;
+    const fl = s.lpcFormants;
     for (let i = 0; i < 3; i++) {
       o[LLD.f1 + 3 * i] = f.freq[i];
       o[LLD.f1 + 3 * i + 1] = f.bandwidth[i];
       o[LLD.f1 + 3 * i + 2] = UNVOICED_AMPLITUDE_DB;
+      o[LLD.f1Lpc + 3 * i] = fl.freq[i];
+      o[LLD.f1Lpc + 3 * i + 1] = fl.bandwidth[i];
+      o[LLD.f1Lpc + 3 * i + 2] = 0;
     }
     if (voiced) {
       o[LLD.f0] = hzToSemitones(p.f0Hz);
@@ -130,6 +134,13 @@ export class LldExtractor {
       o[LLD.h1h2] = h.h1h2Db;
       o[LLD.h1a3] = h.h1a3Db;
       for (let i = 0; i < 3; i++) o[LLD.f1 + 3 * i + 2] = h.formantDb[i];
+      // textbook extras: the strongest harmonic within each LPC resonance relative to H1, and
+      // H1–H2 / H1–A3 from the peaks nearest F0, 2·F0 and within F3
+      for (let i = 0; i < 3; i++) {
+        o[LLD.f1Lpc + 3 * i + 2] = this.#pitch.formantAmplitudeRelH1(fl.freq[i], fl.bandwidth[i]);
+      }
+      o[LLD.h1h2Harmonic] = p.h1h2Db;
+      o[LLD.h1a3Lpc] = -o[LLD.f1Lpc + 8];
     } else {
       o[LLD.f0] = 0;
       o[LLD.jitter] = 0;
@@ -137,6 +148,8 @@ export class LldExtractor {
       o[LLD.hnr] = 0;
       o[LLD.h1h2] = 0;
       o[LLD.h1a3] = 0;
+      o[LLD.h1h2Harmonic] = 0;
+      o[LLD.h1a3Lpc] = 0;
     }
   }
 }

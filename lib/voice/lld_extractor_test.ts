@@ -42,6 +42,26 @@ describe("LldExtractor", () => {
     }
   });
 
+  it("finds a source-filter vowel's formants with the textbook LPC tracker", () => {
+    const median = (x: number[]) => x.slice().sort((a, b) => a - b)[Math.floor(x.length / 2)];
+    for (const formants of [[[700, 80], [1200, 90], [2600, 120]], [[300, 60], [2300, 100], [3000, 120]]]) {
+      const ll = extractLlds(vowel({ f0Hz: 125, formants: formants as [number, number][], ms: 800 }));
+      formants.forEach(([hz], i) => {
+        const est = median(col(ll, LLD.f1Lpc + 3 * i));
+        // LPC of a harmonic spectrum leans towards the nearest harmonic (a low F1 of 300 Hz reads ≈ 366 Hz,
+        // near the 375 Hz harmonic of F0 = 125 Hz), so the tolerance is 8 % or 80 Hz, whichever is larger
+        assert.ok(Math.abs(est - hz) < Math.max(0.08 * hz, 80), `F${i + 1} ${est.toFixed(0)} Hz vs ${hz} Hz`);
+      });
+      // H1–H2 of a voiced frame is finite and the amplitude of the harmonic under F1 is stated relative to H1
+      const h1h2 = col(ll, LLD.h1h2Harmonic);
+      assert.ok(h1h2.every((v) => Number.isFinite(v) && Math.abs(v) < 40));
+      assert.ok(col(ll, LLD.f1Lpc + 2).every((v) => v !== 0));
+    }
+    // unvoiced frames (silence) hold 0 in the harmonic-based extras
+    const quiet = extractLlds(new Float32Array(8000));
+    assert.deepEqual([...new Set(col(quiet, LLD.h1h2Harmonic).concat(col(quiet, LLD.f1Lpc + 2)))], [0]);
+  });
+
   it("measures a pulse train's jitter and shimmer by waveform matching", () => {
     // 125 Hz = 128 samples exactly, so the clean train has no rounding jitter
     const clean = extractLlds(vowel({ f0Hz: 125, formants: [[500, 80]], ms: 800 }));

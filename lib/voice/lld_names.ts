@@ -1,7 +1,9 @@
 /**
  * Names and layout of the per-frame low-level descriptors (LLDs). The first 25 are the
  * eGeMAPS v02 LLDs in openSMILE's CSV order (Eyben et al. 2016, Table 1); the rest are
- * extras this project computes on the same frames (frame energy for Leq, MFCC 5–12).
+ * extras this project computes on the same frames (frame energy for Leq, MFCC 5–12, and the
+ * textbook voice-quality measures beside openSMILE's: LPC formants of A(z) with pre-emphasis, the
+ * harmonic amplitudes near them, H1–H2 and H1–A3 from F0-guided harmonic peaks).
  */
 
 /** The 25 eGeMAPS v02 LLD names, as openSMILE writes them (without the `_sma3`/`_sma3nz` suffix). */
@@ -44,6 +46,17 @@ export const EXTRA_LLD_NAMES = [
   "mfcc10",
   "mfcc11",
   "mfcc12",
+  "F1frequencyLpc",
+  "F1bandwidthLpc",
+  "F1amplitudeLogRelF0Lpc",
+  "F2frequencyLpc",
+  "F2bandwidthLpc",
+  "F2amplitudeLogRelF0Lpc",
+  "F3frequencyLpc",
+  "F3bandwidthLpc",
+  "F3amplitudeLogRelF0Lpc",
+  "logRelF0-H1-H2Harmonic",
+  "logRelF0-H1-A3Lpc",
 ] as const;
 
 /** Every stored LLD, in storage order. */
@@ -70,6 +83,9 @@ export const LLD = {
   f1: 16,
   energy: 25,
   mfcc5: 26,
+  f1Lpc: 34,
+  h1h2Harmonic: 43,
+  h1a3Lpc: 44,
 } as const;
 
 /** LLD hop, in ms (10 ms, as in eGeMAPS). */

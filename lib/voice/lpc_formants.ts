@@ -79,6 +79,15 @@ export interface Formants {
   bandwidth: Float64Array;
 }
 
+/**
+ * Which polynomial's roots are the formants: openSMILE 3.0's sign-flipped one (eGeMAPS), or the
+ * textbook A(z) (with pre-emphasis, the resonances Praat-style trackers report).
+ */
+export type FormantConvention = "opensmile" | "textbook";
+
+/** Widest pole the textbook convention accepts as a formant, in Hz (poles wider than this model the tilt). */
+export const TEXTBOOK_MAX_BANDWIDTH_HZ = 500;
+
 /** Estimates F1–F3 from a 16 kHz power spectrum by LPC at 11 kHz. Keeps state between frames. */
 export class LpcFormantTracker {
   #cos: Float64Array; // (p+1) × nBins cosine table of the truncated inverse DFT
@@ -88,14 +97,18 @@ export class LpcFormantTracker {
   #re = new Float64Array(LPC_ORDER);
   #im = new Float64Array(LPC_ORDER);
   #cand = new Float64Array(LPC_ORDER * 2);
+  #convention: FormantConvention;
 
   /**
    * `fftSize` and `sampleRate` describe the power spectra passed to {@linkcode analyze}.
    * `preEmphasis` is the coefficient of an optional first-order pre-emphasis applied to the
-   * spectrum (default 0, as eGeMAPS; Praat and HTK use 0.97).
+   * spectrum (default 0, as eGeMAPS; Praat and HTK use 0.97). `convention` picks openSMILE's
+   * sign-flipped root polynomial (default, for the eGeMAPS LLDs) or the textbook roots of A(z)
+   * with bandwidths up to {@linkcode TEXTBOOK_MAX_BANDWIDTH_HZ}.
    */
-  constructor(fftSize: number, sampleRate: number, preEmphasis = 0) {
+  constructor(fftSize: number, sampleRate: number, preEmphasis = 0, convention: FormantConvention = "opensmile") {
     if (!(preEmphasis >= 0 && preEmphasis < 1)) throw new RangeError("preEmphasis must be in [0, 1)");
+    this.#convention = convention;
     const binHz = sampleRate / fftSize;
     const m = 2 * Math.floor(LPC_SAMPLE_RATE / 2 / binHz); // DFT length of the resampled frame
     this.#nBins = m / 2 + 1;
@@ -132,7 +145,7 @@ export class LpcFormantTracker {
     out.bandwidth.fill(0);
     if (!(r[0] > 0) || levinsonDurbin(r, LPC_ORDER, this.#a) <= 0) return;
     // openSMILE's sign-flipped root polynomial (see the file header)
-    for (let k = 1; k <= LPC_ORDER; k++) this.#a[k] = -this.#a[k];
+    if (this.#convention === "opensmile") for (let k = 1; k <= LPC_ORDER; k++) this.#a[k] = -this.#a[k];
     polynomialRoots(this.#a, LPC_ORDER, this.#re, this.#im);
     let count = 0;
     for (let i = 0; i < LPC_ORDER; i++) {
@@ -147,6 +160,10 @@ export class LpcFormantTracker {
       const f = (Math.atan2(zi, zr) * LPC_SAMPLE_RATE) / (2 * Math.PI);
       if (f < 50 || f > 5450) continue;
       const mag = Math.hypot(zr, zi);
+      // textbook trackers keep only sharp resonances: broad poles shape the spectral tilt
+      if (this.#convention === "textbook" && (-Math.log(mag) * LPC_SAMPLE_RATE) / Math.PI > TEXTBOOK_MAX_BANDWIDTH_HZ) {
+        continue;
+      }
       this.#cand[2 * count] = f;
       this.#cand[2 * count + 1] = (-Math.log(mag) * LPC_SAMPLE_RATE) / Math.PI;
       count++;

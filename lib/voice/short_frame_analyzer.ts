@@ -15,6 +15,8 @@ const CEP_LIFTER = 22;
 const LOG_FLOOR = 1e-8;
 /** HTK scales samples to 16-bit range before the MFCC filterbank (openSMILE htkcompatible=1). */
 const HTK_SCALE = 32768 * 32768;
+/** Pre-emphasis of the textbook formant tracker (Praat and HTK use 0.97). */
+const TEXTBOOK_PRE_EMPHASIS = 0.97;
 
 /** Results of one short frame; arrays are reused between frames. */
 export interface ShortFrameResult {
@@ -28,6 +30,8 @@ export interface ShortFrameResult {
   /** MFCC 1..12 (index 0 is mfcc1). */
   mfcc: Float64Array;
   formants: Formants;
+  /** Textbook LPC formants (pre-emphasis 0.97, roots of A(z)): an extra beside eGeMAPS's. */
+  lpcFormants: Formants;
 }
 
 /** Equal-loudness weight of PLP at `hz` (Hermansky 1990, eq. 5; openSMILE cPlp doAud). */
@@ -56,6 +60,7 @@ export class ShortFrameAnalyzer {
   #eql: Float64Array;
   #dct: Float64Array;
   #lpc: LpcFormantTracker;
+  #lpcTextbook: LpcFormantTracker;
   #binHz: number;
   #alphaLo: [number, number];
   #alphaHi: [number, number];
@@ -74,6 +79,7 @@ export class ShortFrameAnalyzer {
     energy: 0,
     mfcc: new Float64Array(N_MFCC),
     formants: { freq: new Float64Array(3), bandwidth: new Float64Array(3) },
+    lpcFormants: { freq: new Float64Array(3), bandwidth: new Float64Array(3) },
   };
 
   constructor(sampleRate = 16000) {
@@ -94,6 +100,7 @@ export class ShortFrameAnalyzer {
       }
     }
     this.#lpc = new LpcFormantTracker(FFT_SIZE, sampleRate);
+    this.#lpcTextbook = new LpcFormantTracker(FFT_SIZE, sampleRate, TEXTBOOK_PRE_EMPHASIS, "textbook");
     const binHz = (this.#binHz = sampleRate / FFT_SIZE);
     // Band limits from Eyben et al. 2016 (alpha ratio 50–1000 vs 1–5 kHz; Hammarberg 0–2 vs 2–5 kHz)
     this.#alphaLo = bins(50, 1000, binHz);
@@ -157,6 +164,7 @@ export class ShortFrameAnalyzer {
     this.#hasPrev = true;
 
     this.#lpc.analyze(p, res.formants);
+    this.#lpcTextbook.analyze(p, res.lpcFormants);
     return res;
   }
 }

@@ -5,6 +5,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import sys
 import time
 
@@ -22,6 +23,18 @@ N_FOLDS = 6
 # so the search now covers the corpus balance, which mattered most for EmoDB.
 BASE_HP = dict(hidden=128, dropout=0.3, lr=2e-3, weight_decay=1e-2, epochs=300, noise=0.15)
 GRID = [dict(BASE_HP, corpus_power=p) for p in (0.0, 0.5, 1.0)]
+
+
+def feature_groups(names):
+    """The candidate feature sets (column lists) the folds choose from: eGeMAPS alone, with MFCC 5–12
+    statistics, and with the textbook voice-quality and delta statistics (lib/voice/functional_names.ts)."""
+    egemaps = list(range(88))
+    mfcc = [i for i, n in enumerate(names) if i >= 88 and re.fullmatch(r"mfcc\d+_sma3_(amean|stddev)", n)]
+    textbook = [i for i, n in enumerate(names) if "Lpc_" in n or "Harmonic_" in n]
+    delta = [i for i, n in enumerate(names) if "_de_" in n]
+    base = egemaps + mfcc
+    return {"egemaps88": egemaps, "egemaps88+mfcc5-12": base, "egemaps88+mfcc5-12+textbook": base + textbook,
+            "egemaps88+mfcc5-12+delta": base + delta, "egemaps88+mfcc5-12+textbook+delta": base + textbook + delta}
 
 
 def oof_logits(X, y, speakers, corpora, folds, hp, seeds, online=False, progress=None):
@@ -95,7 +108,7 @@ def main():
     t0 = time.time()
     X_all, y, speakers, corpora, paths, names = vt.load_cache(args.cache)
     folds = vt.speaker_folds(speakers, N_FOLDS)
-    feature_sets = {"egemaps88": list(range(88)), "egemaps88+mfcc5-12": list(range(len(names)))}
+    feature_sets = feature_groups(names)
     search_seeds = [0, 1, 2]
     prog = vt.Progress("grid search", len(GRID) * len(feature_sets) * N_FOLDS)
     grid = []
@@ -142,7 +155,7 @@ def main():
         s = speakers == speakers[i]
         m, v = vt.shrunk_stats(X[s], pm, pv, SHRINK_K)
         zin = vt.normalise(X[i:i + 1], m, v).astype(np.float32)
-        fixture["clips"].append(dict(path=paths[i], rawFeatures=X[i].tolist(), mean=m.tolist(), variance=v.tolist(),
+        fixture["clips"].append(dict(path=paths[i], rawFeatures=X_all[i].tolist(), mean=m.tolist(), variance=v.tolist(),
                                      input=zin[0].tolist(), logits=vt.predict_logits(model, zin)[0].tolist()))
     os.makedirs(os.path.dirname(args.fixture), exist_ok=True)
     with open(args.fixture, "w") as f:
@@ -151,7 +164,7 @@ def main():
     counts = {c: {e: int(np.sum((corpora == c) & (y == k))) for k, e in enumerate(vt.EMOTIONS)} for c in ["ravdess", "emodb"]}
     duration = time.time() - t0
     card = dict(
-        name="voice_emotion", version=2, modality="voice",
+        name="voice_emotion", version=3, modality="voice",
         task="7-class categorical emotion from utterance-level paralinguistic features",
         labels=vt.EMOTIONS,
         inputs=[dict(name="features", shape=["batch", len(cols)], dtype="float32",
