@@ -14,8 +14,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from text_data import TextData, encode_batch  # noqa: E402
 from text_metrics import macro_f1_multilabel, micro_f1_subset, multilabel_prediction, weighted_f1  # noqa: E402
-from text_net import TextEmotionNet  # noqa: E402
-from text_training import losses  # noqa: E402
+from text_net import TextEmotionNet, TextEnsemble  # noqa: E402
+from text_training import example_weights, losses, predict  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -76,15 +76,42 @@ class TextModelTest(unittest.TestCase):
         for x, y in zip(fast, slow):
             self.assertTrue(torch.allclose(x, y, atol=1e-5))
 
+    def test_ensemble_averages_its_members_in_forward_and_in_predict(self):
+        torch.manual_seed(1)
+        other = TextEmotionNet(50, emb_dim=8, channels=4, turn_dim=6, hidden=5).eval()
+        ens = TextEnsemble([self.model, other]).eval()
+        ids, same = self.data.window_tensors([0, 1, 2, 3])
+        with torch.no_grad():
+            a, b, e = self.model(ids, same), other(ids, same), ens(ids, same)
+        for x, y, z in zip(a, b, e):
+            self.assertTrue(torch.allclose((x + y) / 2, z, atol=1e-6))
+            self.assertFalse(torch.allclose(x, z, atol=1e-4))
+        ex, outs = predict(ens, self.data, np.arange(4))
+        self.assertEqual(list(ex), [0, 1, 2, 3])
+        for o, z in zip(outs, e):
+            self.assertTrue(np.allclose(o, z.numpy(), atol=1e-5))
+
     def test_partial_label_loss_is_zero_for_the_full_set_and_positive_otherwise(self):
         logits = torch.randn(4, 7)
         zeros = [torch.zeros(4, n) for n in (3, 7, 4)]
-        weight = np.ones(6, dtype=np.float32)
+        weight = np.ones(4, dtype=np.float32)
         self.data.sentiment[:] = -1
         full = losses((logits, *zeros), self.data, [2], weight)
         self.assertAlmostEqual(full.item(), 0.0, places=5)
         single = losses((logits, *zeros), self.data, [0], weight)
         self.assertGreater(single.item(), 0.0)
+
+    def test_class_weights_lower_the_frequent_class_within_a_corpus(self):
+        # MELD train examples 0 and 1 are single-label classes 0 and 1; add a third of class 0
+        self.data.emotion_sets[2] = False
+        self.data.emotion_sets[2, 0] = True
+        cw = np.array([2, 1, 1, 1, 1, 1], dtype=np.float32)
+        w0 = example_weights(self.data, np.arange(3), cw, 0.0)
+        self.assertEqual(list(w0), [2, 2, 2, 1])  # corpus weights only
+        w1 = example_weights(self.data, np.arange(3), cw, 1.0)
+        # N=3, C=2: class 0 (2 examples) → 3/4, class 1 (1 example) → 3/2, times the corpus weight 2
+        self.assertTrue(np.allclose(w1[:3], [1.5, 3.0, 1.5]))
+        self.assertAlmostEqual(float(w1[3]), 1.0)  # GoEmotions example: its corpus has no training examples
 
     def test_batches_keep_dialogues_whole(self):
         rng = np.random.default_rng(0)

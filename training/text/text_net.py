@@ -65,3 +65,17 @@ class TextEmotionNet(nn.Module):
         enc = self.encode_turns(input_ids.reshape(b * k, t)).reshape(b, k, -1)
         present = (input_ids > 0).float().max(dim=2).values
         return self.classify(enc, present, same_speaker)
+
+
+class TextEnsemble(nn.Module):
+    """Networks of the same shape from different seeds; each of the four outputs is the mean of the members'
+    logits (one ONNX graph, so serving is unchanged)."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.config = members[0].config
+
+    def forward(self, input_ids, same_speaker):
+        outs = [m(input_ids, same_speaker) for m in self.members]
+        return tuple(torch.stack([o[i] for o in outs], 0).mean(0) for i in range(len(OUTPUT_NAMES)))

@@ -17,11 +17,35 @@ GOEMOTIONS_THRESHOLD = 0.3  # the GoEmotions authors' multi-label decision thres
 EMOCONTEXT_EMOTIONS = (1, 2, 3)  # happy, sad, angry in EMOCONTEXT_LABELS
 
 
-def losses(outputs, data, batch, corpus_weight):
-    """Partial-label NLL for emotions (-log of the mass on the allowed set), CE for the other heads."""
+def example_weights(data, examples, corpus_weight, class_power):
+    """Emotion-loss weight of every example: its corpus' weight × (N_k / (C_k · N_kc))^class_power for a
+    single-label example of class c in corpus k (N_k single-label training examples of k, C_k classes present
+    there), so each corpus' frequent classes (MELD's and DailyDialog's neutral) count less; partial-label
+    examples keep their corpus weight. Power 0: corpus weights only."""
+    w = corpus_weight[data.corpus].astype(np.float64)
+    single = data.emotion_sets.sum(1) == 1
+    label = data.emotion_sets.argmax(1)
+    for k in range(len(data.corpora)):
+        sel = np.zeros(len(w), bool)
+        sel[examples] = True
+        sel &= single & (data.corpus == k)
+        counts = np.bincount(label[sel], minlength=7).astype(np.float64)
+        present = counts > 0
+        if not present.any():
+            continue
+        factor = np.ones(7)
+        factor[present] = (counts.sum() / (present.sum() * counts[present])) ** class_power
+        rows = single & (data.corpus == k)
+        w[rows] *= factor[label[rows]]
+    return w.astype(np.float32)
+
+
+def losses(outputs, data, batch, example_weight):
+    """Partial-label NLL for emotions (-log of the mass on the allowed set) weighted per example
+    (`example_weights`), CE for the other heads."""
     logits, sent, emory, emoc = outputs
     sets = torch.from_numpy(data.emotion_sets[batch])
-    w = torch.from_numpy(corpus_weight[data.corpus[batch]])
+    w = torch.from_numpy(example_weight[batch])
     has = sets.any(1)
     logp = F.log_softmax(logits, 1)
     allowed = torch.logsumexp(logp.masked_fill(~sets, -1e9), 1)
@@ -37,8 +61,11 @@ def losses(outputs, data, batch, corpus_weight):
 
 @torch.no_grad()
 def predict(model, data, examples, batch_size=256):
-    """All four logits for examples, in order, with dropout off."""
+    """All four logits for examples, in order, with dropout off (an ensemble: the mean of its members')."""
     model.eval()
+    if hasattr(model, "members"):
+        runs = [predict(m, data, examples, batch_size) for m in model.members]
+        return runs[0][0], [np.mean([r[1][i] for r in runs], axis=0) for i in range(len(OUTPUT_NAMES))]
     outs = [[] for _ in OUTPUT_NAMES]
     order = []
     for batch in data.batches(examples, batch_size):

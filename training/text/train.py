@@ -23,9 +23,9 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from text_data import SPLIT_DEV, SPLIT_TRAIN, TextData, encode_batch  # noqa: E402
 from text_pretrain import pretrain_embeddings  # noqa: E402
-from text_net import INPUT_NAMES, OUTPUT_NAMES, TextEmotionNet  # noqa: E402
-from text_training import (calibration, confusion_png, dev_metrics, losses, predict, progress,  # noqa: E402
-                           write_fixture)
+from text_net import INPUT_NAMES, OUTPUT_NAMES, TextEmotionNet, TextEnsemble  # noqa: E402
+from text_training import (calibration, confusion_png, dev_metrics, example_weights, losses, predict,  # noqa: E402
+                           progress, write_fixture)
 
 
 def parse_args():
@@ -41,31 +41,27 @@ def parse_args():
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--emb-dim", type=int, default=96)
-    p.add_argument("--channels", type=int, default=96)
+    p.add_argument("--emb-dim", type=int, default=128)
+    p.add_argument("--channels", type=int, default=128)
     p.add_argument("--dropout", type=float, default=0.3)
     p.add_argument("--pretrain-epochs", type=int, default=3,
                    help="skip-gram epochs on the training splits' text to initialise the embeddings (0: none)")
-    p.add_argument("--meld-weight", type=float, default=2.0, help="emotion-loss weight of MELD turns")
+    p.add_argument("--meld-weight", type=float, default=4.0, help="emotion-loss weight of MELD turns")
     p.add_argument("--emb-lr-scale", type=float, default=0.3, help="learning-rate factor of the word embeddings")
+    p.add_argument("--class-power", type=float, default=0.5,
+                   help="emotion-loss class weights (N_k/(C_k·N_kc))^power within each corpus (0: none)")
+    p.add_argument("--members", type=int, default=1,
+                   help="networks trained from seeds seed, seed+1, …; the exported model averages their logits")
     return p.parse_args()
 
 
-def main():
-    args = parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    started = time.time()
-    data = TextData(args.dataset)
-    train_ex = np.flatnonzero(data.split == SPLIT_TRAIN)
-    dev_ex = np.flatnonzero(data.split == SPLIT_DEV)
+def train_member(args, data, train_ex, dev_ex, seed, vectors, example_weight, started):
+    """One network trained from `seed` (initialisation and batch order); returns it at its best dev epoch
+    (mean of the five dev metrics) with its per-epoch history."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
     model = TextEmotionNet(data.vocab_size, emb_dim=args.emb_dim, channels=args.channels, dropout=args.dropout)
-    corpus_weight = np.ones(len(data.corpora), dtype=np.float32)
-    corpus_weight[data.corpus_index("meld")] = args.meld_weight
-    if args.pretrain_epochs > 0:
-        train_turns = np.unique(data.window[train_ex][data.window[train_ex] >= 0])
-        vectors = pretrain_embeddings(data, train_turns, args.emb_dim, args.pretrain_epochs, seed=args.seed)
+    if vectors is not None:
         with torch.no_grad():
             model.embedding.weight.copy_(vectors)
     emb_params = list(model.embedding.parameters())
@@ -75,14 +71,13 @@ def main():
     total_steps = args.epochs * n_batches
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.05, 1 - s / total_steps))
     history, best, best_state = [], -1.0, None
-    print(f"{len(train_ex)} train / {len(dev_ex)} dev examples, {len(data.lengths)} turns, vocab {data.vocab_size}, "
-          f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
+    member_started = time.time()
     for epoch in range(1, args.epochs + 1):
         model.train()
         t0, running = time.time(), 0.0
         for i, batch in enumerate(data.batches(train_ex, args.batch, rng)):
             enc, present = encode_batch(model, data, batch)
-            loss = losses(model.classify(enc, present, torch.from_numpy(data.same[batch])), data, batch, corpus_weight)
+            loss = losses(model.classify(enc, present, torch.from_numpy(data.same[batch])), data, batch, example_weight)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -96,15 +91,52 @@ def main():
         m = dev_metrics(data, ex, outs)
         history.append({"epoch": epoch, "seconds": round(time.time() - t0, 1), "loss": round(running, 4), **m})
         sys.stderr.write("\n")
-        print(json.dumps(history[-1]), flush=True)
+        print(json.dumps({"seed": seed, **history[-1]}), flush=True)
         if m["mean"] > best:
             best = m["mean"]
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
-        if time.time() - started > args.time_budget_s:
+        if time.time() - member_started > args.time_budget_s:
             print(f"time budget reached after epoch {epoch}", flush=True)
             break
     model.load_state_dict(best_state)
-    best_epoch = max(history, key=lambda h: h["mean"])["epoch"]
+    model.eval()
+    return model, history
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    started = time.time()
+    data = TextData(args.dataset)
+    train_ex = np.flatnonzero(data.split == SPLIT_TRAIN)
+    dev_ex = np.flatnonzero(data.split == SPLIT_DEV)
+    corpus_weight = np.ones(len(data.corpora), dtype=np.float32)
+    corpus_weight[data.corpus_index("meld")] = args.meld_weight
+    example_weight = example_weights(data, train_ex, corpus_weight, args.class_power)
+    vectors = None
+    if args.pretrain_epochs > 0:
+        train_turns = np.unique(data.window[train_ex][data.window[train_ex] >= 0])
+        vectors = pretrain_embeddings(data, train_turns, args.emb_dim, args.pretrain_epochs, seed=args.seed)
+    print(f"{len(train_ex)} train / {len(dev_ex)} dev examples, {len(data.lengths)} turns, vocab {data.vocab_size}, "
+          f"{args.members} member(s)", flush=True)
+    members, member_reports = [], []
+    for k in range(args.members):
+        seed = args.seed + k
+        net, history = train_member(args, data, train_ex, dev_ex, seed, vectors, example_weight, started)
+        members.append(net)
+        best_epoch = max(history, key=lambda h: h["mean"])["epoch"]
+        member_reports.append({"seed": seed, "bestEpoch": best_epoch, "history": history,
+                               "devMetrics": next(h for h in history if h["epoch"] == best_epoch)})
+    # the ensemble of the first k members, for every k: how much each member adds
+    ensemble_sizes = []
+    for k in range(1, len(members) + 1):
+        ex, outs = predict(TextEnsemble(members[:k]), data, dev_ex)
+        ensemble_sizes.append({"members": k, **dev_metrics(data, ex, outs)})
+        print(json.dumps(ensemble_sizes[-1]), flush=True)
+    model = TextEnsemble(members) if len(members) > 1 else members[0]
+    history = member_reports[0]["history"]
+    best_epoch = member_reports[0]["bestEpoch"]
     ex, outs = predict(model, data, dev_ex)
     # Calibrate on single-label dev turns of the conversational corpora and GoEmotions (EmoContext dev has no
     # neutral class and its "others" is a partial label, so it would mis-state the live label prior).
@@ -131,12 +163,13 @@ def main():
     if args.fixture:
         write_fixture(model, data, args.fixture, args.name)
     report = {
-        "config": {**model.config, "epochs": args.epochs, "pretrainEpochs": args.pretrain_epochs,
-                   "meldWeight": args.meld_weight, "embLrScale": args.emb_lr_scale, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+        "config": {**members[0].config, "members": len(members), "epochs": args.epochs, "pretrainEpochs": args.pretrain_epochs,
+                   "meldWeight": args.meld_weight, "classPower": args.class_power, "embLrScale": args.emb_lr_scale, "batch": args.batch, "lr": args.lr, "seed": args.seed,
                    "threads": args.threads, "contextTurns": data.context_turns, "maxTokens": data.max_tokens,
                    "optimizer": "Adam, linear decay to 5%", "gradClip": 5.0},
         "parameters": sum(p.numel() for p in model.parameters()),
         "history": history, "bestEpoch": best_epoch, "devMetrics": final,
+        "members": member_reports, "ensembleSizes": ensemble_sizes,
         "calibration": emotion_cal, "sentimentCalibration": sentiment_cal,
         "meldConfusion": cm, "trainExamples": int(len(train_ex)), "devExamples": int(len(dev_ex)),
         "durationS": round(time.time() - started, 1), "torch": torch.__version__,

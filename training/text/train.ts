@@ -5,7 +5,7 @@
  * baseline, and writes the model card.
  *
  *   deno task train:text [--data ../shared/data/text] [--cache ~/.cache/affectstream/text] [--models models]
- *                        [--epochs 6] [--time-budget-s 1500] [--seed 13] [--python /usr/bin/python3]
+ *                        [--epochs 6] [--time-budget-s 1500] [--seed 13] [--members 1] [--python /usr/bin/python3]
  *                        [--skip-training]   (reuse the cache's report and the exported ONNX; rebuild the card)
  */
 import { parseArgs } from "node:util";
@@ -16,7 +16,7 @@ import { evaluateText, PUBLISHED_REFERENCES } from "./evaluate.ts";
 import { TextModel } from "../../lib/text/text_model.ts";
 
 const MODEL_NAME = "text_emotion";
-const MODEL_VERSION = 1;
+const MODEL_VERSION = 2;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "6" },
     "time-budget-s": { type: "string", default: "1500" },
     seed: { type: "string", default: "13" },
+    members: { type: "string", default: "1" },
     python: { type: "string", default: "/usr/bin/python3" },
     "skip-training": { type: "boolean", default: false },
   },
@@ -63,6 +64,8 @@ if (!values["skip-training"]) {
     values["time-budget-s"]!,
     "--seed",
     values.seed!,
+    "--members",
+    values.members!,
     "--threads",
     "1",
   ];
