@@ -3,7 +3,7 @@
  * decoded, 20 ms packets are zeroed independently at each DROP_LEVELS rate over the whole clip (what
  * a jitter buffer without concealment plays for a lost packet), and the live feature code recomputes
  * the functionals and the voiced share over the clip's cached VAD-trimmed span (startMs/endMs, as the
- * cache and voice_emotion@2; the stage's coverage: voiced frames / span frames). Below
+ * cache and the voice model since @2; the stage's coverage: voiced frames / span frames). Below
  * 250 ms of voiced audio the live stage gives no estimate: `features` is null then.
  * voice_oof.py scores these features with its out-of-fold models.
  *
