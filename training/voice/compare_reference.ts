@@ -1,17 +1,17 @@
 /**
- * `deno run -A training/voice/compare_reference.ts [DATA_DIR] [--cache DIR] [--sample N]`:
+ * `deno run -A training/voice/compare_reference.ts [DATA_DIR] [--sample N]`:
  * per-feature agreement of the project's eGeMAPS features with openSMILE 3.0's eGeMAPSv02
  * output (reference/egemaps-functionals.csv); prints a markdown table with Pearson r and
  * Spearman ρ across clips and the median relative error |ours − openSMILE| / |openSMILE|.
  *
- * By default it reads the feature cache (every labelled clip). `--sample N` instead computes
- * the features afresh with the current code for every N-th reference clip (a quick check
- * while changing the feature code, without rebuilding the cache).
+ * The features are computed afresh over each whole clip, as openSMILE was run (the training cache
+ * holds features over the VAD-trimmed speech span, which the whole-clip reference does not match:
+ * segment statistics and level means differ). `--sample N` takes every N-th reference clip only
+ * (a quick check while changing the feature code); the default is every clip (about 2 minutes).
  */
 import { decodeAudio } from "../../lib/media/decode.ts";
 import { EGEMAPS_FUNCTIONAL_NAMES } from "../../lib/voice/functional_names.ts";
 import { utteranceFeatures } from "../../lib/voice/utterance_features.ts";
-import type { FeatureCache } from "./feature_cache.ts";
 import { parseFeatureArgs } from "./features.ts";
 
 /** Pearson correlation. */
@@ -63,21 +63,15 @@ async function readReference(dataDir: string): Promise<Map<string, number[]>> {
 if (import.meta.main) {
   const args = [...Deno.args];
   const at = args.indexOf("--sample");
-  const sample = at >= 0 ? Number(args.splice(at, 2)[1]) : 0;
-  if (at >= 0 && !(sample >= 1)) throw new Error("--sample needs a positive integer");
-  const { dataDir, cacheDir } = parseFeatureArgs(args);
+  const sample = at >= 0 ? Number(args.splice(at, 2)[1]) : 1;
+  if (!(Number.isInteger(sample) && sample >= 1)) throw new Error("--sample needs a positive integer");
+  const { dataDir } = parseFeatureArgs(args);
   const ref = await readReference(dataDir);
-  let pairs: (readonly [number[], number[]])[];
-  if (sample) {
-    pairs = [];
-    const paths = [...ref.keys()].filter((_, i) => i % sample === 0);
-    for (const path of paths) {
-      const u = utteranceFeatures(await decodeAudio(`${dataDir}/${path}`));
-      if (u) pairs.push([ref.get(path)!, Array.from(u.features.subarray(0, 88))]);
-    }
-  } else {
-    const cache = JSON.parse(await Deno.readTextFile(`${cacheDir}/voice_features.json`)) as FeatureCache;
-    pairs = cache.clips.filter((c) => ref.has(c.path)).map((c) => [ref.get(c.path)!, c.features] as const);
+  const pairs: (readonly [number[], number[]])[] = [];
+  const paths = [...ref.keys()].filter((_, i) => i % sample === 0);
+  for (const path of paths) {
+    const u = utteranceFeatures(await decodeAudio(`${dataDir}/${path}`));
+    if (u) pairs.push([ref.get(path)!, Array.from(u.features.subarray(0, 88))]);
   }
   const rows = EGEMAPS_FUNCTIONAL_NAMES.map((name, j) => {
     const a = pairs.map((p) => p[0][j]), b = pairs.map((p) => p[1][j]);
@@ -95,7 +89,9 @@ if (import.meta.main) {
     v: number,
   ) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
   console.log(
-    `Clips: ${pairs.length}${sample ? ` (every ${sample}th reference clip, computed afresh)` : ""}. ` +
+    `Clips: ${pairs.length} (${
+      sample > 1 ? `every ${sample}th reference clip` : "every reference clip"
+    }, whole clips). ` +
       `Features with r > 0.9: ${rows.filter((r) => r.r > 0.9).length}/88, ` +
       `r > 0.7: ${rows.filter((r) => r.r > 0.7).length}/88, r > 0.5: ${rows.filter((r) => r.r > 0.5).length}/88; ` +
       `Spearman ρ > 0.9: ${rows.filter((r) => r.rho > 0.9).length}/88, ρ > 0.7: ${
