@@ -7,8 +7,8 @@
  * sound level; then this project's extras (MFCC 5–12 statistics, textbook formants and harmonic
  * differences over voiced frames, delta statistics; functional_names.ts). O(frames).
  */
-import { HOP_MS, LLD, LLD_COUNT } from "./lld_names.ts";
-import { EGEMAPS_FUNCTIONAL_COUNT, FEATURE_COUNT, TEXTBOOK_LLD_NAMES } from "./functional_names.ts";
+import { HOP_MS, LLD, LLD_COUNT, LLD_NAMES } from "./lld_names.ts";
+import { DELTA_LLD_NAMES, EGEMAPS_FUNCTIONAL_COUNT, FEATURE_COUNT, TEXTBOOK_LLD_NAMES } from "./functional_names.ts";
 import { UNVOICED_AMPLITUDE_DB } from "./harmonic_peaks.ts";
 import {
   mean,
@@ -29,6 +29,8 @@ const VOICED_COLUMNS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
 const AMPLITUDE_COLUMNS = [18, 21, 24];
 /** LLD columns of the spectral set split by voicing: alpha, Hammarberg, slopes, flux, MFCC 1–4 (V only). */
 const SPECTRAL_COLUMNS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+/** LLD columns whose frame-to-frame change is summarised, in functional order. */
+const DELTA_COLUMNS = DELTA_LLD_NAMES.map((name) => LLD_NAMES.indexOf(name));
 
 /**
  * Voiced runs shorter than this many frames are treated as unvoiced: the frame-wise tracker
@@ -184,10 +186,7 @@ export function computeFunctionals(llds: Float32Array, n: number): Float64Array 
     out[k++] = mean(x);
     out[k++] = stddevNorm(x);
   }
-  for (const j of [LLD.loudness, LLD.mfcc1, LLD.mfcc1 + 1, LLD.mfcc1 + 2, LLD.mfcc1 + 3]) {
-    out[k++] = deltaStddev(smooth3(column(llds, n, j), false));
-  }
-  for (let i = 0; i < 8; i++) out[k++] = deltaStddev(smooth3(column(llds, n, LLD.mfcc5 + i), false));
+  for (const j of DELTA_COLUMNS) out[k++] = deltaStddev(smooth3(column(llds, n, j), false));
   out[k++] = voicedDeltaMeanAbs(f0);
   if (k !== FEATURE_COUNT) throw new Error(`internal: wrote ${k} of ${FEATURE_COUNT} features`);
   return out;

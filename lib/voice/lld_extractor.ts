@@ -140,7 +140,7 @@ export class LldExtractor {
         o[LLD.f1Lpc + 3 * i + 2] = this.#pitch.formantAmplitudeRelH1(fl.freq[i], fl.bandwidth[i]);
       }
       o[LLD.h1h2Harmonic] = p.h1h2Db;
-      o[LLD.h1a3Lpc] = -o[LLD.f1Lpc + 8];
+      o[LLD.h1a3Lpc] = -o[LLD.f1Lpc + 3 * 2 + 2]; // minus F3's harmonic level relative to H1
     } else {
       o[LLD.f0] = 0;
       o[LLD.jitter] = 0;

@@ -23,7 +23,7 @@ import { DEFAULT_FUSION_PARAMS, type FusionParams, UNFITTED_FUSION_PARAMS } from
 import type { Modality, ModalityEstimate } from "../../lib/modality/estimate.ts";
 import { buildCombinations, type Combination, rng } from "./combinations.ts";
 import { type Example, fitReliability, meanNll, type Part } from "./fit_reliability.ts";
-import { DROP_LEVELS, type HeadPredictions, type HeadSample, readHead } from "./head_predictions.ts";
+import { DROP_LEVELS, headEstimate, type HeadPredictions, type HeadSample, readHead } from "./head_predictions.ts";
 
 /**
  * Starting coverage exponent, kept for modalities whose data never varies coverage for real (face:
@@ -61,19 +61,6 @@ function temperatureOf(
 ) {
   if (head.foldTemperatures && s.fold !== undefined) return head.foldTemperatures[String(s.fold)];
   return head.temperature;
-}
-
-function estimate(modality: Modality, probs: number[], coverage: number): ModalityEstimate {
-  return {
-    modality,
-    probs,
-    confidence: Math.max(...probs),
-    uncertainty: normalizedEntropy(probs),
-    valence: 0,
-    arousal: 0,
-    coverage,
-    model: modality,
-  };
 }
 
 const heads = {} as Record<Modality, HeadPredictions>;
@@ -214,19 +201,19 @@ for (const m of MODS) rows.push(score(`${m} head alone`, combos.map((c) => calib
 for (const s of SUBSETS.filter((s) => s.length > 1)) {
   const name = s.join("+");
   const fitted = combos.map((c) =>
-    fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: test(c) })
+    fuse(s.map((m) => headEstimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: test(c) })
   );
   rows.push(
     score(`${name} fitted`, fitted.map((f) => f.probs), labels, fitted.map((f) => f.weights as Record<string, number>)),
   );
   const plain = combos.map((c) =>
-    fuse(s.map((m) => estimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: UNFITTED_FUSION_PARAMS })
+    fuse(s.map((m) => headEstimate(m, calibrated[m][c.index[m]], cov(m, c))), { params: UNFITTED_FUSION_PARAMS })
   );
   rows.push(score(`${name} unfitted product`, plain.map((f) => f.probs), labels));
 }
 // single heads through the fitted fusion (their exponent recalibrates them)
 for (const m of MODS) {
-  const f = combos.map((c) => fuse([estimate(m, calibrated[m][c.index[m]], cov(m, c))], { params: test(c) }));
+  const f = combos.map((c) => fuse([headEstimate(m, calibrated[m][c.index[m]], cov(m, c))], { params: test(c) }));
   rows.push(score(`${m} alone through fusion`, f.map((x) => x.probs), labels));
 }
 
@@ -253,20 +240,20 @@ for (const dropped of MODS) {
       let droppedEst: ModalityEstimate | null = null;
       for (const m of MODS) {
         if (m !== dropped) {
-          ests.push(estimate(m, calibrated[m][c.index[m]], cov(m, c)));
+          ests.push(headEstimate(m, calibrated[m][c.index[m]], cov(m, c)));
           continue;
         }
         const s = heads[m].samples[c.index[m]];
         if (s.dropLogits) {
           // real degradation: words dropped (text) or packets zeroed (voice), re-scored by the head
           const lg = s.dropLogits[l];
-          if (lg) droppedEst = estimate(m, softmax(lg, temperatureOf(heads[m], s)), s.dropCoverage?.[l] ?? 1);
+          if (lg) droppedEst = headEstimate(m, softmax(lg, temperatureOf(heads[m], s)), s.dropCoverage?.[l] ?? 1);
         } else {
           // simulated: a still face (or a head without degraded predictions) keeps its estimate,
           // with coverage the share of frames kept; missing when too few are kept
           const kept = binomial(FRAMES[m], 1 - level);
           const enough = m === "voice" ? kept >= MIN_VOICE_PACKETS : kept > 0;
-          if (enough) droppedEst = estimate(m, calibrated[m][c.index[m]], kept / FRAMES[m]);
+          if (enough) droppedEst = headEstimate(m, calibrated[m][c.index[m]], kept / FRAMES[m]);
         }
         if (droppedEst) ests.push(droppedEst);
         else missing++;

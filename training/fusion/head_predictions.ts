@@ -4,7 +4,8 @@
  * and the temperature the shipped head applies, so calibration can be measured before and after.
  * Files live in ~/.cache/affectstream/fusion/<modality>_val.json (never in the repository).
  */
-import type { Modality } from "../../lib/modality/estimate.ts";
+import { normalizedEntropy } from "../../lib/emotion/affect.ts";
+import type { Modality, ModalityEstimate } from "../../lib/modality/estimate.ts";
 
 /** One validation sample of one head. */
 export interface HeadSample {
@@ -60,4 +61,21 @@ export async function writeHead(p: HeadPredictions): Promise<string> {
   const path = `${fusionCacheDir()}/${p.modality}_val.json`;
   await Deno.writeTextFile(path, JSON.stringify(p));
   return path;
+}
+
+/**
+ * A head's validation probabilities as the fusion receives them live (confidence = max probability,
+ * normalised-entropy uncertainty); valence and arousal are not used by the experiments, so 0.
+ */
+export function headEstimate(modality: Modality, probs: number[], coverage: number): ModalityEstimate {
+  return {
+    modality,
+    probs,
+    confidence: Math.max(...probs),
+    uncertainty: normalizedEntropy(probs),
+    valence: 0,
+    arousal: 0,
+    coverage,
+    model: modality,
+  };
 }

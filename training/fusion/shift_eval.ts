@@ -15,13 +15,13 @@
  *
  *   deno run -A training/fusion/shift_eval.ts
  */
-import { normalizedEntropy, softmax } from "../../lib/emotion/affect.ts";
+import { softmax } from "../../lib/emotion/affect.ts";
 import { EMOTIONS } from "../../lib/emotion/labels.ts";
 import { fuse } from "../../lib/fusion/fuse.ts";
 import type { Modality } from "../../lib/modality/estimate.ts";
 import { type ShiftInput, ShiftTracker, type ShiftTrackerOptions } from "../../lib/shift/shift_tracker.ts";
 import { halfOf, rng } from "./combinations.ts";
-import { type HeadPredictions, readHead } from "./head_predictions.ts";
+import { headEstimate, type HeadPredictions, readHead } from "./head_predictions.ts";
 
 /** One utterance of a labelled sequence. */
 interface SeqItem {
@@ -31,16 +31,7 @@ interface SeqItem {
 }
 
 function inputOf(id: string, t: number, modality: Modality, probs: number[]): ShiftInput {
-  const f = fuse([{
-    modality,
-    probs,
-    confidence: Math.max(...probs),
-    uncertainty: normalizedEntropy(probs),
-    valence: 0,
-    arousal: 0,
-    coverage: 1,
-    model: modality,
-  }]);
+  const f = fuse([headEstimate(modality, probs, 1)]);
   return {
     utteranceId: id,
     startMs: t * 3000,

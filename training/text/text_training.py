@@ -25,11 +25,11 @@ def example_weights(data, examples, corpus_weight, class_power):
     w = corpus_weight[data.corpus].astype(np.float64)
     single = data.emotion_sets.sum(1) == 1
     label = data.emotion_sets.argmax(1)
+    counted = np.zeros(len(w), bool)
+    counted[examples] = True
+    counted &= single
     for k in range(len(data.corpora)):
-        sel = np.zeros(len(w), bool)
-        sel[examples] = True
-        sel &= single & (data.corpus == k)
-        counts = np.bincount(label[sel], minlength=7).astype(np.float64)
+        counts = np.bincount(label[counted & (data.corpus == k)], minlength=7).astype(np.float64)
         present = counts > 0
         if not present.any():
             continue
