@@ -10,7 +10,7 @@ import { validateId } from "../protocol/ids.ts";
 import type { ParticipantStream } from "../session/participant.ts";
 import type { Session } from "../session/session.ts";
 import type { SessionRegistry } from "../session/session_registry.ts";
-import { ErrorThrottle } from "./error_throttle.ts";
+import { ErrorThrottle } from "../session/error_throttle.ts";
 
 /** Longest close reason WebSocket allows, in bytes. */
 const MAX_CLOSE_REASON = 120;
