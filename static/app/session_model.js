@@ -22,6 +22,7 @@ export const MAX_ERRORS = 20;
  * @property {number} arousal
  * @property {"partial"|"final"|"window"} kind
  * @property {string} utteranceId
+ * @property {any} event the emotion event the point comes from
  */
 
 /** One participant's state. */
@@ -43,8 +44,14 @@ export class ParticipantState {
     this.shifts = [];
     /** @type {any[]} error events concerning this participant */
     this.errors = [];
-    /** @type {any} Latest emotion, emotion.update, emotion.partial or window estimate (the event itself). */
+    /**
+     * @type {any} The headline: the estimate of the latest utterance (its final or update, else its
+     * running partial), the event itself. Face-only windows never take it over: they are in `window`.
+     * It is always the event of the last non-window point, so the chart's end labels agree with it.
+     */
     this.current = undefined;
+    /** @type {any} Latest face-only window estimate between utterances (an `emotion` with window: true). */
+    this.window = undefined;
     /** Highest media time any event mentioned, and the server wall time of that event. */
     this.mediaMs = 0;
     this.mediaWallMs = 0;
@@ -162,32 +169,44 @@ function applyEmotion(p, e) {
     arousal: e.arousal,
     kind,
     utteranceId: e.utteranceId,
+    event: e,
   };
-  if (e.type === "emotion.update") {
-    const i = p.points.findIndex((q) => q.utteranceId === e.utteranceId && q.kind === "final");
-    if (i >= 0) p.points.splice(i, 1);
-  }
-  insertByTime(p.points, point);
-  const horizon = point.tMs - HISTORY_MS;
-  while (p.points.length > MAX_POINTS || (p.points.length && p.points[0].tMs < horizon)) p.points.shift();
-  if (!e.window) {
-    const u = p.utterances.get(e.utteranceId) ?? { id: e.utteranceId, startMs: e.startMs, open: true };
-    if (e.type === "emotion.partial") {
-      if (!u.emotion) u.partial = e;
-    } else {
-      u.emotion = e;
-      u.partial = undefined;
-      if (e.text !== undefined) u.text = e.text;
-      if (e.type === "emotion.update") u.updated = true;
-    }
-    p.utterances.set(e.utteranceId, u);
-  }
-  // A partial never replaces a final estimate of the same utterance that arrived earlier.
-  const cur = p.current;
-  const stale = e.type === "emotion.partial" && cur && cur.utteranceId === e.utteranceId &&
-    cur.type !== "emotion.partial";
-  if (!stale) p.current = e;
   noteMedia(p, e.endMs, e.wallMs);
+  if (e.window) {
+    p.window = e;
+    addPoint(p, point);
+    return;
+  }
+  const u = p.utterances.get(e.utteranceId) ?? { id: e.utteranceId, startMs: e.startMs, open: true };
+  p.utterances.set(e.utteranceId, u);
+  if (e.type === "emotion.partial") {
+    // A partial that arrives after its utterance's final is stale: the final supersedes it.
+    if (u.emotion) return;
+    u.partial = e;
+  } else {
+    u.emotion = e;
+    u.partial = undefined;
+    if (e.text !== undefined) u.text = e.text;
+    if (e.type === "emotion.update") u.updated = true;
+    // The final (or its update) supersedes every earlier estimate of the utterance: a partial
+    // over a running span can end after the final's span and would otherwise stay the chart's
+    // last point, disagreeing with the headline.
+    p.points = p.points.filter((q) => q.utteranceId !== e.utteranceId || q.kind === "window");
+  }
+  addPoint(p, point);
+  p.current = latestUtterancePoint(p)?.event;
+}
+
+function addPoint(p, point) {
+  insertByTime(p.points, point);
+  const horizon = p.points[p.points.length - 1].tMs - HISTORY_MS;
+  while (p.points.length > MAX_POINTS || (p.points.length && p.points[0].tMs < horizon)) p.points.shift();
+}
+
+/** The last point that is an utterance estimate (not a face-only window). */
+export function latestUtterancePoint(p) {
+  for (let i = p.points.length - 1; i >= 0; i--) if (p.points[i].kind !== "window") return p.points[i];
+  return undefined;
 }
 
 /** A rejoin restarts the participant's media clock at 0: earlier points and ids no longer line up. */
@@ -196,6 +215,7 @@ function resetStreams(p) {
   p.utterances = new Map();
   p.shifts = [];
   p.current = undefined;
+  p.window = undefined;
   p.mediaMs = 0;
   p.mediaWallMs = 0;
 }

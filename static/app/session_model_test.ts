@@ -53,7 +53,8 @@ Deno.test("SessionModel builds a participant's utterances and estimates from eve
     "happy",
     undefined,
   ]);
-  assert.deepEqual(p.points.map((q) => [q.kind, q.tMs]), [["partial", 1900], ["final", 2400]]);
+  // The final supersedes the utterance's partial in the timeline.
+  assert.deepEqual(p.points.map((q) => [q.kind, q.tMs]), [["final", 2400]]);
   assert.equal(p.current.label, "happy");
   assert.equal(p.mediaMs, 2400);
 });
@@ -101,7 +102,40 @@ Deno.test("SessionModel keeps face-only windows out of the utterance list and bo
   assert.equal(p.utterances.size, 0);
   assert.ok(p.points.every((q) => q.kind === "window"));
   assert.ok(p.points[0].tMs >= p.points.at(-1)!.tMs - HISTORY_MS, "old points dropped");
-  assert.equal(p.current.window, true);
+  assert.equal(p.current, undefined, "a face-only window is not a headline");
+  assert.equal(p.window.window, true);
+});
+
+Deno.test("SessionModel headline: the latest utterance estimate, never a face-only window, and the chart ends on it", () => {
+  seq = 0;
+  const m = new SessionModel("s");
+  m.apply(ev({ type: "participant.joined", participantId: "alice" }));
+  m.apply(emotion("emotion", "alice-1", 0, 1000, 2));
+  // Face-only windows between utterances: shown as windows, the headline stays the utterance.
+  m.apply(emotion("emotion", "alice-w1", 1000, 3000, 1, { window: true }));
+  m.apply(emotion("emotion", "alice-w2", 3000, 5000, 1, { window: true }));
+  const p = m.participants.get("alice")!;
+  assert.equal(p.current.utteranceId, "alice-1");
+  assert.equal(p.window.utteranceId, "alice-w2");
+  // A second utterance: its running partial is the headline while it runs…
+  m.apply(emotion("emotion.partial", "alice-2", 5000, 6500, 0));
+  assert.equal(p.current.type, "emotion.partial");
+  // …and a partial whose span ends after the final is dropped when the final arrives.
+  m.apply(emotion("emotion.partial", "alice-2", 5000, 7200, 0));
+  m.apply(emotion("emotion", "alice-2", 5000, 7000, 1));
+  m.apply(emotion("emotion.partial", "alice-2", 5000, 7400, 0));
+  assert.deepEqual(
+    p.points.filter((q) => q.utteranceId === "alice-2").map((q) => [q.kind, q.tMs]),
+    [["final", 7000]],
+  );
+  assert.equal(p.current.type, "emotion");
+  assert.equal(p.current.label, "happy");
+  // A late update of an older utterance replaces that utterance's point but not the headline.
+  m.apply(emotion("emotion.update", "alice-1", 0, 1000, 0, { replaces: 2 }));
+  assert.equal(p.current.utteranceId, "alice-2");
+  assert.equal(p.utterances.get("alice-1").emotion.label, "neutral");
+  const lastUtterancePoint = p.points.filter((q) => q.kind !== "window").at(-1)!;
+  assert.equal(lastUtterancePoint.event, p.current, "the chart's end label is the headline's");
 });
 
 Deno.test("SessionModel starts a fresh timeline when a participant rejoins, and records shifts and errors", () => {
