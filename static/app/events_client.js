@@ -4,8 +4,17 @@
  * exponential backoff after other drops, so the model sees every held event exactly once.
  */
 
-/** Close codes after which retrying cannot help (lib/protocol/errors.ts CloseCode.badRequest). */
-const FATAL_CLOSE = new Set([4400]);
+/**
+ * Close codes after which retrying cannot help (lib/protocol/errors.ts): bad request, forbidden,
+ * session not found. 4401 (unauthorized, e.g. the token expired) is retried once with a fresh
+ * token when the page can mint one.
+ */
+const FATAL_CLOSE = new Map([
+  [4400, "bad request"],
+  [4403, "forbidden: this token does not give access to the session"],
+  [4404, "session not found: it does not exist on the server (or was erased)"],
+]);
+const UNAUTHORIZED = 4401;
 /** The server's slow-subscriber close code. */
 const SLOW_SUBSCRIBER = 4408;
 /** The server's limit-reached close code (too many subscribers): retry, but slowly. */
@@ -26,6 +35,12 @@ const BACKOFF_MAX_MS = 10_000;
  *   socket-level errors (history_gap, slow_subscriber, bad_message …), which carry no seq
  * @property {() => void} [onReset] the server no longer knows the seqs seen (it restarted and the
  *   session began again): everything held so far is stale, and the replay restarts at seq 1
+ * @property {(fresh: boolean) => Promise<string | undefined>} [token] the token for `?token=`;
+ *   fresh: the last one was refused (4401), mint another if possible (else return undefined)
+ * @property {() => Promise<number | undefined>} [serverLastSeq] the session's lastSeq on the server
+ *   (GET /v1/sessions, admin only); undefined when unknown, -1 when the server no longer has it
+ * @property {() => Promise<string | undefined>} [probe] after a socket that never opened: why the
+ *   server refuses (401/403/404 before the upgrade, which a browser cannot see), or undefined
  */
 
 /** Subscribes to a session's events, resuming after drops. */
@@ -38,6 +53,7 @@ export class EventsClient {
     this.closed = false;
     this.attempt = 0;
     this.timer = undefined;
+    this.freshToken = false;
   }
 
   /** Opens the socket (again). */
@@ -47,11 +63,21 @@ export class EventsClient {
     if (this.attempt > 0 && this.lastSeq > 0) await this.#checkServerHistory();
     if (this.closed) return;
     const { origin, sessionId } = this.options;
-    const url = `${origin}/v1/sessions/${encodeURIComponent(sessionId)}/events?since=${this.lastSeq}`;
+    const token = await this.options.token?.(this.freshToken);
+    if (this.closed) return;
+    if (this.freshToken && !token) {
+      this.#state("failed", "the events token expired or is no longer valid; ask for a new link");
+      return;
+    }
+    const auth = token ? `&token=${encodeURIComponent(token)}` : "";
+    const url = `${origin}/v1/sessions/${encodeURIComponent(sessionId)}/events?since=${this.lastSeq}${auth}`;
     this.#state(this.attempt === 0 ? "connecting" : "reconnecting", `connecting with since=${this.lastSeq}`);
     const ws = new WebSocket(url);
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
+      this.freshToken = false;
       this.attempt = 0;
       this.#state("open", `live (resumed after seq ${this.lastSeq})`);
     };
@@ -70,13 +96,26 @@ export class EventsClient {
         this.options.onError?.(e);
       }
     };
-    ws.onclose = (c) => {
+    ws.onclose = async (c) => {
       if (this.ws !== ws) return;
       this.ws = undefined;
       if (this.closed) return;
       if (FATAL_CLOSE.has(c.code)) {
-        this.#state("failed", `events socket refused (${c.code} ${c.reason || "bad request"})`);
+        this.#state("failed", `events socket refused: ${c.code} ${c.reason || FATAL_CLOSE.get(c.code)}`);
         return;
+      }
+      if (c.code === UNAUTHORIZED && !this.freshToken) {
+        this.freshToken = true;
+        this.connect();
+        return;
+      }
+      if (!opened && this.options.probe) {
+        const refused = await this.options.probe();
+        if (this.closed) return;
+        if (refused) {
+          this.#state("failed", `events socket refused: ${refused}`);
+          return;
+        }
       }
       const delay = c.code === SLOW_SUBSCRIBER
         ? 0
@@ -101,20 +140,19 @@ export class EventsClient {
   }
 
   /**
-   * A restarted server numbers a session's events from 1 again; resuming with an old since would
-   * silently skip them. GET /v1/sessions tells the session's last seq.
+   * A restarted server without a store numbers a session's events from 1 again; resuming with an
+   * old since would silently skip them. GET /v1/sessions (admin) tells the session's last seq.
    */
   async #checkServerHistory() {
+    let last;
     try {
-      const http = this.options.origin.replace(/^ws/, "http");
-      const { sessions } = await (await fetch(`${http}/v1/sessions`, { cache: "no-store" })).json();
-      const s = sessions.find((x) => x.id === this.options.sessionId);
-      if (!s || s.lastSeq < this.lastSeq) {
-        this.lastSeq = 0;
-        this.options.onReset?.();
-      }
+      last = await this.options.serverLastSeq?.();
     } catch {
-      // Server still down: the socket attempt fails too and backs off.
+      return; // Server still down: the socket attempt fails too and backs off.
+    }
+    if (last !== undefined && last < this.lastSeq) {
+      this.lastSeq = 0;
+      this.options.onReset?.();
     }
   }
 

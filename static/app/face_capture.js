@@ -7,6 +7,8 @@
  * worker cannot load the tracker.
  */
 
+import { FramePacer } from "./frame_pacer.js";
+
 /** Where the face tracker and its assets are served (lib/transport/static_routes.ts). */
 export const FACE_ASSETS = {
   trackerUrl: "/static/face/face_tracker.js",
@@ -19,8 +21,6 @@ export const FACE_ASSETS = {
 const DEFAULT_FPS = 12;
 /** Frames wider than this are downscaled before measurement; the landmarker works at 256 px. */
 const MAX_WIDTH = 640;
-/** Slack when pacing on video frames, ms: at 25 fps a 12 fps target then takes every second frame. */
-const PACE_SLACK_MS = 15;
 /** After this long without a detected face the state turns to "no face". */
 const NO_FACE_AFTER_MS = 1500;
 const NO_FACE_TEXT = "no face detected — face the camera, check the lighting";
@@ -31,7 +31,9 @@ const NO_FACE_TEXT = "no face detected — face the camera, check the lighting";
  * @property {() => {timeMs: number, tag: number} | null} clock media time for a frame taken now and
  *   the ingest connection it belongs to; null while nothing can be sent
  * @property {(frame: object, tag: number) => void} onFrame a measured wire `face` message
- * @property {(state: {state: "loading"|"face"|"no-face"|"failed", detail: string}) => void} onState
+ * @property {(state: {state: "loading"|"face"|"no-face"|"paused"|"failed", detail: string}) => void} onState
+ *   "paused" while the clock gives null (the stream is not connected): nothing is measured then,
+ *   and the lack of measurements is not reported as "no face".
  * @property {number} [fps]
  */
 
@@ -45,10 +47,10 @@ export class FaceCapture {
     this.tracker = undefined; // main-thread fallback
     this.running = false;
     this.inFlight = false;
-    this.lastTakenAt = -Infinity;
+    this.pacer = new FramePacer(options.fps ?? DEFAULT_FPS);
     this.lastFaceAt = -Infinity;
     this.state = "";
-    this.stats = { measured: 0, withFace: 0, meanMs: 0, where: "" };
+    this.stats = { taken: 0, measured: 0, withFace: 0, meanMs: 0, where: "" };
   }
 
   /** Loads the tracker and starts sampling frames. */
@@ -93,12 +95,24 @@ export class FaceCapture {
     const now = performance.now();
     const v = this.options.video;
     const clock = this.options.clock();
-    if (this.inFlight || now - this.lastTakenAt < this.intervalMs - PACE_SLACK_MS || !clock || !v.videoWidth) {
+    const due = this.pacer.ready(now);
+    if (!clock) {
+      if (this.state !== "failed") this.#setState("paused", "paused: the stream is not connected");
+      this.#schedule();
+      return;
+    }
+    if (this.state === "paused") {
+      // Streaming again: the tracker gets its full grace period before "no face".
+      this.lastFaceAt = now;
+      this.#setState("no-face", "looking for a face…");
+    }
+    if (this.inFlight || !due || !v.videoWidth) {
       this.#checkNoFace(now);
       this.#schedule();
       return;
     }
-    this.lastTakenAt = now;
+    this.pacer.take();
+    this.stats.taken++;
     this.inFlight = true;
     try {
       if (this.worker) {
@@ -146,7 +160,7 @@ export class FaceCapture {
   }
 
   #checkNoFace(now) {
-    if (this.state !== "failed" && now - this.lastFaceAt > NO_FACE_AFTER_MS) this.#setState("no-face", NO_FACE_TEXT);
+    if (this.state !== "failed" && this.state !== "paused" && now - this.lastFaceAt > NO_FACE_AFTER_MS) this.#setState("no-face", NO_FACE_TEXT);
   }
 
   #setState(state, detail) {

@@ -10,8 +10,21 @@
 const MAX_BUFFERED_BYTES = 256 * 1024;
 /** Samples per ms at the wire sample rate. */
 const SAMPLES_PER_MS = 16;
-/** Close codes after which reconnecting cannot help: bad request, too big, policy. */
-const FATAL_CLOSE = new Set([4400, 1008, 1009]);
+/**
+ * Close codes after which reconnecting cannot help: bad request, too big, policy, forbidden or
+ * consent missing, session not found. 4401 (token expired or invalid) is retried once with a
+ * fresh token when the page can mint one.
+ */
+const FATAL_CLOSE = new Map([
+  [4400, "bad request"],
+  [1008, "policy violation"],
+  [1009, "message too big"],
+  [4403, "refused: no consent, or this token may not stream here"],
+  [4404, "session not found"],
+]);
+const UNAUTHORIZED = 4401;
+/** After withdrawing consent, the page closes the socket itself if the server has not within this, ms. */
+const WITHDRAW_CLOSE_MS = 3000;
 
 /**
  * @typedef {object} IngestClientOptions
@@ -23,6 +36,13 @@ const FATAL_CLOSE = new Set([4400, 1008, 1009]);
  * @property {(state: {state: "connecting"|"ready"|"reconnecting"|"failed"|"ended", detail: string}) => void} onState
  * @property {(error: {code: string, message: string, recoverable: boolean}) => void} onError
  *   `error` replies from the server
+ * @property {boolean} [consent] whether the participant agreed to be analysed: hello then carries
+ *   `consent: true` (without it, or a token minted with consent, the server refuses: consent_required)
+ * @property {(fresh: boolean) => Promise<string | undefined>} [token] the ingest token for `?token=`;
+ *   fresh: the last one was refused (4401), mint another if possible
+ * @property {() => Promise<string | undefined>} [probe] after a socket that never opened: why the
+ *   server refuses (its 401/403 before the upgrade is invisible to a browser), or undefined
+ * @property {string} [readyDetail] what the "ready" state says (e.g. which devices are streamed)
  */
 
 /** One participant's upstream connection. */
@@ -40,6 +60,9 @@ export class IngestClient {
     this.readyAt = 0;
     /** Bumped on every `ready`: frames measured on an older connection's clock are not sent. */
     this.epoch = 0;
+    this.freshToken = false;
+    /** Set once consent is withdrawn: nothing more is sent, and the page never rejoins by itself. */
+    this.withdrawn = false;
     this.stats = { audioFramesDropped: 0, faceSent: 0, faceDropped: 0, transcriptsSent: 0 };
   }
 
@@ -50,17 +73,28 @@ export class IngestClient {
   }
 
   /** Opens the socket and sends `hello`. */
-  connect() {
+  async connect() {
     const { origin, sessionId, participantId, name, audio } = this.options;
+    if (this.ending) return;
+    const token = await this.options.token?.(this.freshToken);
+    if (this.ending) return;
+    if (this.freshToken && !token) {
+      this.#state("failed", "the stream's token expired or is no longer valid; ask for a new link");
+      return;
+    }
     const url = `${origin}/v1/sessions/${encodeURIComponent(sessionId)}/participants/${
       encodeURIComponent(participantId)
-    }/ingest`;
+    }/ingest${token ? `?token=${encodeURIComponent(token)}` : ""}`;
     this.#state(this.attempt ? "reconnecting" : "connecting", `connecting as ${participantId}`);
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
+      this.freshToken = false;
       const hello = { type: "hello", name };
+      if (this.options.consent) hello.consent = true;
       if (audio) hello.audio = { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 };
       ws.send(JSON.stringify(hello));
     };
@@ -79,22 +113,39 @@ export class IngestClient {
         this.samplesSent = 0;
         this.readyAt = performance.now();
         this.attempt = 0;
-        this.#state("ready", `streaming as ${participantId}`);
+        this.#state("ready", this.options.readyDetail ?? `streaming as ${participantId}`);
       } else if (msg.type === "error") {
         this.options.onError?.(msg);
       }
     };
-    ws.onclose = (c) => {
+    ws.onclose = async (c) => {
       if (this.ws !== ws) return;
       this.ready = false;
       this.ws = undefined;
+      if (this.withdrawn) {
+        this.#state("ended", "consent withdrawn: nothing more of yours is analysed");
+        return;
+      }
       if (this.ending) {
         this.#state("ended", c.code === 1000 ? "left the session" : `closed (${c.code})`);
         return;
       }
       if (FATAL_CLOSE.has(c.code)) {
-        this.#state("failed", `server closed the stream: ${c.code} ${c.reason}`);
+        this.#state("failed", `server closed the stream: ${c.code} ${c.reason || FATAL_CLOSE.get(c.code)}`);
         return;
+      }
+      if (c.code === UNAUTHORIZED && !this.freshToken) {
+        this.freshToken = true;
+        this.connect();
+        return;
+      }
+      if (!opened && this.options.probe) {
+        const refused = await this.options.probe();
+        if (this.ending) return;
+        if (refused) {
+          this.#state("failed", `the server refuses the stream: ${refused}`);
+          return;
+        }
       }
       // 4409: our previous socket is still registered; 4429: full. Both may clear: retry.
       const delay = Math.min(10_000, 1000 * 2 ** this.attempt++);
@@ -130,14 +181,32 @@ export class IngestClient {
 
   /** Sends a transcript segment; returns false when not connected. */
   sendTranscript(segment) {
-    if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return false;
+    if (!this.ready || this.ending || this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify({ type: "transcript", ...segment }));
     this.stats.transcriptsSent++;
     return true;
   }
 
+  /**
+   * Withdraws consent mid-call: `{"type":"consent","consent":false}`. The server stops analysing
+   * at once (the open utterance is discarded), announces participant.left with reason
+   * "consent_withdrawn" and closes; the page sends nothing more and does not rejoin.
+   */
+  withdrawConsent() {
+    this.withdrawn = true;
+    this.ending = true;
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    if (ws?.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "consent", consent: false }));
+      // The server closes with 1000; should it not, the page closes the socket itself.
+      setTimeout(() => ws.readyState === WebSocket.OPEN && ws.close(1000, "consent withdrawn"), WITHDRAW_CLOSE_MS);
+    } else this.#state("ended", "consent withdrawn: nothing more of yours is analysed");
+  }
+
   /** Sends `end`; the server flushes the last utterance and closes. */
   end() {
+    if (this.withdrawn) return;
     this.ending = true;
     clearTimeout(this.timer);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "end" }));
