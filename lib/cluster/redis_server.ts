@@ -27,7 +27,11 @@ export interface RedisServer {
 /** Whether a command is on PATH. */
 export async function hasCommand(name: string): Promise<boolean> {
   try {
-    const { code } = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null", stderr: "null" })
+    const { code } = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    })
       .output();
     return code === 0;
   } catch {
@@ -66,9 +70,22 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "affectstream-redis-" });
   const args = [
-    "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-    "--appendonly", options.appendOnly ? "yes" : "no", "--appendfsync", "everysec",
-    "--protected-mode", "yes", "--loglevel", "warning",
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    options.appendOnly ? "yes" : "no",
+    "--appendfsync",
+    "everysec",
+    "--protected-mode",
+    "yes",
+    "--loglevel",
+    "warning",
   ];
   const child = new Deno.Command("redis-server", { args, stdin: "null", stdout: "null", stderr: "piped" }).spawn();
   const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();

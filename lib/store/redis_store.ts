@@ -165,7 +165,8 @@ export class RedisStore implements Store {
       if (err instanceof StoreError) throw err;
       const message = (err as Error)?.message ?? String(err);
       if (/NOSESSION/.test(message)) throw new StoreError(`${what}: session does not exist`, false, { cause: err });
-      const connection = this.#redis.status !== "ready" || /writeable|Connection is closed|ECONNRE|EPIPE/i.test(message);
+      const connection = this.#redis.status !== "ready" ||
+        /writeable|Connection is closed|ECONNRE|EPIPE/i.test(message);
       if (connection) this.#degrade(err as Error);
       throw new StoreError(`${what}: ${message}`, true, { cause: err });
     }
@@ -227,7 +228,8 @@ export class RedisStore implements Store {
 
   claimParticipant(sessionId: string, participantId: string, instanceId: string, ttlMs: number): Promise<boolean> {
     return this.#run("claimParticipant", async () => {
-      const ok = await this.#redis.asClaim(this.#claimKey(sessionId, participantId), instanceId, Math.ceil(ttlMs)) === 1;
+      const ok =
+        await this.#redis.asClaim(this.#claimKey(sessionId, participantId), instanceId, Math.ceil(ttlMs)) === 1;
       if (ok) await this.#redis.sadd(this.#instanceKey(instanceId), JSON.stringify([sessionId, participantId]));
       return ok;
     });
@@ -238,7 +240,9 @@ export class RedisStore implements Store {
       const setKey = this.#instanceKey(instanceId);
       const members = await this.#redis.smembers(setKey);
       if (members.length === 0) return;
-      const pipe = this.#redis.pipeline() as unknown as ScriptClient & { exec(): Promise<[Error | null, unknown][] | null> };
+      const pipe = this.#redis.pipeline() as unknown as ScriptClient & {
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
       for (const m of members) {
         const [sid, pid] = JSON.parse(m);
         pipe.asRenew(this.#claimKey(sid, pid), instanceId, Math.ceil(ttlMs));
@@ -309,7 +313,11 @@ export class RedisStore implements Store {
 
   appendTurn(sessionId: string, turn: TurnRecord, keep: number): Promise<void> {
     return this.#run("appendTurn", async () => {
-      await this.#redis.asAppendTurn(this.#key(sessionId, "turns"), JSON.stringify(turn), Math.max(1, Math.floor(keep)));
+      await this.#redis.asAppendTurn(
+        this.#key(sessionId, "turns"),
+        JSON.stringify(turn),
+        Math.max(1, Math.floor(keep)),
+      );
     });
   }
 

@@ -82,7 +82,7 @@ export class RedisStreamWatcher {
   /** Wakes every waiter (session erased, store closing). */
   wakeAll(sessionId?: string): void {
     for (const [sid, set] of [...this.#waiters]) {
-      if (sessionId === undefined || sid === sessionId) for (const w of [...set]) w.done();
+      if (sessionId === undefined || sid === sessionId) { for (const w of [...set]) w.done(); }
     }
   }
 
