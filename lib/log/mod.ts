@@ -1,0 +1,2 @@
+/** Structured JSON-lines logging without personal data. */
+export * from "./logger.ts";
