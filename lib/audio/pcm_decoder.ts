@@ -2,7 +2,7 @@
  * Turns binary ingest messages into mono float32 samples at the client's sample rate.
  */
 import type { AudioFormat } from "../protocol/client_messages.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+import { MisalignedAudioError } from "./errors.ts";
 
 /** Bytes per sample frame (all channels) for a format. */
 export function frameBytes(format: AudioFormat): number {
@@ -11,17 +11,14 @@ export function frameBytes(format: AudioFormat): number {
 
 /**
  * Decodes one binary message. Its length must be a whole number of sample frames, otherwise a
- * recoverable `misaligned_audio` error is thrown and nothing is decoded (the media clock does not
+ * {@linkcode MisalignedAudioError} is thrown and nothing is decoded (the media clock does not
  * advance). Stereo is averaged to mono; float samples that are not finite become 0 and all samples
  * are clipped to [-1, 1], so one bad value cannot poison the features of a whole utterance.
  */
 export function decodePcm(bytes: Uint8Array, format: AudioFormat): Float32Array {
   const fb = frameBytes(format);
   if (bytes.byteLength % fb !== 0) {
-    throw new ProtocolError(
-      "misaligned_audio",
-      `audio message of ${bytes.byteLength} bytes is not a whole number of ${fb}-byte sample frames; dropped`,
-    );
+    throw new MisalignedAudioError(bytes.byteLength, fb);
   }
   const frames = bytes.byteLength / fb;
   const out = new Float32Array(frames);

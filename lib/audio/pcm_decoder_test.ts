@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodePcm } from "./pcm_decoder.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+import { MisalignedAudioError } from "./errors.ts";
 
 Deno.test("decodePcm scales 16-bit PCM to [-1, 1] and averages stereo", () => {
   const b = new Uint8Array(8);
@@ -24,6 +24,6 @@ Deno.test("decodePcm replaces non-finite floats with 0 and clips to [-1, 1]", ()
 Deno.test("decodePcm refuses a message that is not whole sample frames", () => {
   assert.throws(
     () => decodePcm(new Uint8Array(6), { sampleRate: 16000, encoding: "f32le", channels: 1 }),
-    (e: unknown) => e instanceof ProtocolError && e.code === "misaligned_audio" && e.recoverable,
+    (e: unknown) => e instanceof MisalignedAudioError && e.recoverable,
   );
 });

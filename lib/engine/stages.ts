@@ -2,8 +2,8 @@
  * What the session needs from each modality stage. The voice, face and text modules implement
  * these; the session depends only on the shapes, so it can run with any subset of models.
  */
-import type { FaceFrame } from "../face/face_frame.ts";
-import type { AnalysisSpan, ModalityEstimate } from "../modality/estimate.ts";
+import type { AnalysisSpan, Modality, ModalityEstimate } from "../modality/estimate.ts";
+import type { FaceFrame } from "../protocol/face_frame.ts";
 
 /** Per-participant voice stage. */
 export interface VoiceStage {
@@ -35,6 +35,8 @@ export interface TextStage {
 
 /** Creates stages for new participants and sessions; models behind it are loaded once. */
 export interface StageFactory {
+  /** Why a modality has no stage (no model file, disabled), for `missing` reasons. */
+  readonly unavailable?: Partial<Record<Modality, string>>;
   createVoice?(): VoiceStage | undefined;
   createFace?(): FaceStage | undefined;
   createText?(): TextStage | undefined;

@@ -48,7 +48,8 @@ export interface PredictionLine {
   id: string;
   error?: string;
   probs?: number[];
-  missing?: Modality[];
+  /** Schema 2: `{modality, reason}` entries; schema 1 lines (bare modality names) are read too. */
+  missing?: ({ modality: Modality; reason?: string } | Modality)[];
   modalities?: Partial<Record<Modality, { probs: number[]; weight: number; model: string }>>;
 }
 
@@ -84,7 +85,7 @@ export function buildReport(
     }
     per.fused.probs.push(line.probs);
     per.fused.labels.push(y);
-    for (const m of line.missing ?? []) missing[m]++;
+    for (const m of line.missing ?? []) missing[typeof m === "string" ? m : m.modality]++;
     for (
       const [m, e] of Object.entries(line.modalities ?? {}) as [
         Modality,

@@ -1,11 +1,11 @@
 /**
  * Fuses modality estimates and shapes the result as the emotion fields of events and manifest
  * output lines, so the live server and `analyze` report exactly the same thing. Every entry
- * carries its fusion weight; `missing` lists the modalities that gave no estimate.
+ * carries its fusion weight; `missing` lists the modalities that gave no estimate, each with why.
  */
 import { argmaxLabel } from "../emotion/labels.ts";
 import type { Modality, ModalityEstimate } from "../modality/estimate.ts";
-import type { EmotionFields, ModalityEntry } from "../protocol/events.ts";
+import type { EmotionFields, MissingModality, MissingReason, ModalityEntry } from "../protocol/events.ts";
 import { fuse, type FusionOptions } from "./fuse.ts";
 
 /** Every modality, in reporting order. */
@@ -25,10 +25,21 @@ function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-/** Fuses the non-null estimates; null when there are none. */
+/** Why a modality is missing when the caller does not say: it simply had no data. */
+export const DEFAULT_MISSING_REASONS: Readonly<Record<Modality, MissingReason>> = {
+  voice: "no_audio",
+  face: "no_face_frames",
+  text: "no_text",
+};
+
+/**
+ * Fuses the non-null estimates; null when there are none. `reasons` says why each absent
+ * modality is missing (default {@linkcode DEFAULT_MISSING_REASONS}).
+ */
 export function summarizeEmotion(
   estimates: readonly (ModalityEstimate | null | undefined)[],
   options?: FusionOptions,
+  reasons: Partial<Record<Modality, MissingReason>> = {},
 ): EmotionSummary | null {
   const present = estimates.filter((e): e is ModalityEstimate => e != null);
   if (present.length === 0) return null;
@@ -57,7 +68,10 @@ export function summarizeEmotion(
     arousal: round4(fused.arousal),
     sentiment: roundRecord(fused.sentiment),
     modalities,
-    missing: MODALITIES.filter((m) => !modalities[m]),
+    missing: MODALITIES.filter((m) => !modalities[m]).map((m): MissingModality => ({
+      modality: m,
+      reason: reasons[m] ?? DEFAULT_MISSING_REASONS[m],
+    })),
   };
 }
 

@@ -114,8 +114,19 @@ Deno.test("summarizeEmotion reports weights, sentiment and the missing modalitie
       sentiment: { negative: 0.1, neutral: 0.2, positive: 0.7 },
     }),
   ])!;
-  assert.deepEqual(s.missing, ["face"]);
+  assert.deepEqual(s.missing, [{ modality: "face", reason: "no_face_frames" }]);
   assert.ok(Math.abs(s.modalities.voice!.weight + s.modalities.text!.weight - 1) < 1e-3);
   assert.ok(s.sentiment!.positive > s.sentiment!.negative);
   assert.equal(summarizeEmotion([null, undefined]), null);
+});
+
+Deno.test("summarizeEmotion says why each missing modality is missing", () => {
+  const s = summarizeEmotion([null, est("face", SURE_HAPPY, 1), null], undefined, {
+    voice: "digital_silence",
+    text: "model_unavailable",
+  })!;
+  assert.deepEqual(s.missing, [
+    { modality: "voice", reason: "digital_silence" },
+    { modality: "text", reason: "model_unavailable" },
+  ]);
 });

@@ -3,8 +3,10 @@
  * internal audio format.
  */
 
-/** The pipeline's internal sample rate, in Hz. */
-export const PIPELINE_SAMPLE_RATE = 16000;
+import { PIPELINE_SAMPLE_RATE } from "../audio/sample_rate.ts";
+
+/** The pipeline's internal sample rate, in Hz (defined by lib/audio). */
+export { PIPELINE_SAMPLE_RATE };
 
 /** Raised when ffmpeg is missing or cannot decode a file. */
 export class DecodeError extends Error {

@@ -4,7 +4,7 @@
  */
 import { CloseCode, ProtocolError } from "./errors.ts";
 import { bool, type Json, num, obj, onlyFields, optStr, str } from "./validate.ts";
-import { type FaceFrame, parseFaceFrame } from "../face/face_frame.ts";
+import { type FaceFrame, parseFaceFrame } from "./face_frame.ts";
 
 /** Sample encodings accepted on the ingest socket. */
 export type AudioEncoding = "pcm_s16le" | "f32le";
@@ -47,7 +47,7 @@ export interface TranscriptMessage {
   language?: string;
 }
 
-/** Face measurements for one video frame (content defined in lib/face/face_frame.ts). */
+/** Face measurements for one video frame (content defined in lib/protocol/face_frame.ts). */
 export interface FaceMessage {
   type: "face";
   frame: FaceFrame;

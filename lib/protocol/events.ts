@@ -61,7 +61,8 @@ export interface UtteranceEndEvent {
   startMs: number;
   endMs: number;
   durationMs: number;
-  reason: "silence" | "max_length" | "end_of_stream" | "transcript";
+  /** `interrupted`: the server stopped (e.g. was killed) while the utterance was open; published on restore. */
+  reason: "silence" | "max_length" | "end_of_stream" | "transcript" | "interrupted";
   acoustics?: AcousticSummary;
 }
 
@@ -80,6 +81,40 @@ export interface ModalityEntry {
   sentiment?: Record<Sentiment, number>;
 }
 
+/** Version of the event schema; 2 made `missing` a list of `{modality, reason}` (docs/protocol.md). */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Why a modality gave no estimate for a span:
+ * - `no_audio`: the participant sends no audio, or the span holds none;
+ * - `digital_silence`: the audio is all (near) zero samples;
+ * - `too_quiet`: audio is present but below the level voicing can be measured at;
+ * - `too_little_voiced_speech`: too few voiced frames for the voice model;
+ * - `no_face`: face frames arrived but none showed a face;
+ * - `no_face_frames`: no face frames for the span;
+ * - `no_text`: no transcript text for the span;
+ * - `model_unavailable`: the server has no model for the modality;
+ * - `model_error`: the model failed on this span (an `error` event says how);
+ * - `disabled`: the modality was turned off by configuration.
+ */
+export type MissingReason =
+  | "no_audio"
+  | "too_quiet"
+  | "too_little_voiced_speech"
+  | "digital_silence"
+  | "no_face"
+  | "no_face_frames"
+  | "no_text"
+  | "model_unavailable"
+  | "model_error"
+  | "disabled";
+
+/** A modality missing from an estimate, and why. */
+export interface MissingModality {
+  modality: Modality;
+  reason: MissingReason;
+}
+
 /** Fields shared by `emotion`, `emotion.partial` and `emotion.update`. */
 export interface EmotionFields {
   participantId: string;
@@ -96,14 +131,36 @@ export interface EmotionFields {
   sentiment?: Record<Sentiment, number>;
   /** One entry per modality used. */
   modalities: Partial<Record<Modality, ModalityEntry>>;
-  /** Modalities with no usable data for this span. */
-  missing: Modality[];
+  /** Modalities with no usable data for this span, each with why (schema version 2). */
+  missing: MissingModality[];
   /** Final transcript text attached to the utterance, if any. */
   text?: string;
   /** True for a face-only estimate over a window without speech (no utterance). */
   window?: boolean;
   /** Voice summary of the span (voicedRatio, f0MeanHz, f0RangeSemitones, loudnessMean, levelDb), final events only. */
   voiceSummary?: Record<string, number>;
+  /**
+   * Faces the server measured in the span from the participant's video socket frames, largest
+   * first (absent when the participant sends no video frames; empty when no frame showed a face).
+   */
+  faces?: FaceEntry[];
+}
+
+/** One face of a participant's video frames over an event's span (server-side measurement). */
+export interface FaceEntry {
+  /** Stable across frames while the face stays in view (e.g. "f1"). */
+  faceId: string;
+  /** Last box of the face in the span: [x, y, width, height] as fractions of the image size. */
+  box: [number, number, number, number];
+  /** Whether this face feeds the participant's face stream (the `face` modality). */
+  primary: boolean;
+  /** Frames of the span showing this face. */
+  frames: number;
+  /** The face model's label for this face over the span (mean of its per-frame distributions). */
+  label?: Emotion;
+  confidence?: number;
+  /** 7 numbers in EMOTIONS order. */
+  probs?: number[];
 }
 
 /** Running estimate while an utterance is in progress. */

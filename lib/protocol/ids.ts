@@ -11,3 +11,12 @@ export function validateId(kind: "session" | "participant", id: string): string 
   }
   return id;
 }
+
+/** Alphabet of generated id parts (a subset of the id pattern's). */
+const SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/** `n` random characters from [a-z0-9], from the platform CSPRNG (the same rule as static/app/ids.js). */
+export function randomSuffix(n = 4): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(n));
+  return Array.from(bytes, (b) => SUFFIX_ALPHABET[b % SUFFIX_ALPHABET.length]).join("");
+}

@@ -6,3 +6,4 @@ export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./client_messages.ts";
 export * from "./events.ts";
+export * from "./face_frame.ts";

@@ -147,8 +147,8 @@ export class VadStream {
 
   /**
    * Feeds audio; `onProb(prob)` is called once per completed frame, strictly in order. If the
-   * model fails, `onError` is called for each frame of that request and later frames still
-   * run. Returns a promise that resolves when every frame fed so far is processed.
+   * model fails, the request's frames are reported as silence (probability 0), `onError` is
+   * called once for the request, and later frames still run. Returns a promise that resolves when every frame fed so far is processed.
    */
   push(samples: Float32Array, onProb: (prob: number) => void, onError: (err: unknown) => void): Promise<void> {
     let i = 0;
@@ -216,8 +216,11 @@ export class VadStream {
         batch.forEach((f, k) => f.onProb(probs[k]));
       },
       (err) => {
+        // The frames still count: as silence, so the stream's frame clock (and every later
+        // utterance span) stays right; the failure is reported once for the request.
         this.#inFlight = 0;
-        for (const f of batch) f.onError(err);
+        for (const f of batch) f.onProb(0);
+        batch[0].onError(err);
       },
     ).finally(() => this.#pump());
   }

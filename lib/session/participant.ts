@@ -2,28 +2,43 @@
  * One participant's live stream: audio → 16 kHz → VAD → utterances; face frames and transcript
  * segments on the same media clock; per-utterance analysis by the modality stages and fusion;
  * events out through `publish`. Transport-free: the socket layer calls these methods and turns
- * thrown ProtocolErrors into replies.
+ * thrown ProtocolErrors into replies. Errors found inside the pipeline (a failed model call, VAD
+ * behind) are published through the participant's own per-code {@linkcode ErrorThrottle}.
  */
-import { decodePcm } from "../audio/pcm_decoder.ts";
+import { MisalignedAudioError } from "../audio/errors.ts";
+import { decodePcm, frameBytes } from "../audio/pcm_decoder.ts";
 import { Resampler } from "../audio/resampler.ts";
-import type { FaceFrame } from "../face/face_frame.ts";
-import { PIPELINE_SAMPLE_RATE } from "../media/decode.ts";
+import { PIPELINE_SAMPLE_RATE } from "../audio/sample_rate.ts";
+import type { FaceFrame } from "../protocol/face_frame.ts";
 import type { AudioFormat, HelloMessage, TranscriptMessage } from "../protocol/client_messages.ts";
-import { CloseCode, ProtocolError } from "../protocol/errors.ts";
+import { CloseCode, type ErrorCode, ProtocolError } from "../protocol/errors.ts";
 import type { EventBody, SessionEvent } from "../protocol/events.ts";
+import { SchedulerOverloadError } from "../inference/batch_scheduler.ts";
 import type { SileroVad } from "../segment/silero_vad.ts";
 import { VadStream } from "../segment/silero_vad.ts";
 import { type SegmenterEvent, VadSegmenter } from "../segment/vad_segmenter.ts";
 import type { FaceStage, StageFactory, TextStage, VoiceStage } from "../engine/stages.ts";
+import { ErrorThrottle } from "./error_throttle.ts";
+import { FaceWindows } from "./face_windows.ts";
 import { LevelMeter } from "./level_meter.ts";
+import { type BaseReasons, unavailableReason } from "./missing_reasons.ts";
 import { type ParticipantOptions, resolveParticipantOptions, type ResolvedParticipantOptions } from "./participant_options.ts";
+import { AudioPacer, TokenBucket } from "./rate_limiter.ts";
 import { alignSegment } from "./transcript_aligner.ts";
+import { TranscriptBuffer } from "./transcript_buffer.ts";
 import { UtteranceAnalyzer, type UtteranceRecord } from "./utterance_analyzer.ts";
+import { UtteranceIds } from "./utterance_ids.ts";
 
 /** What a participant needs from its session. */
 export interface ParticipantContext {
   sessionId: string;
   participantId: string;
+  /**
+   * This connection's ordinal among the participant's connections to the session (1 for the
+   * first); it makes utterance ids unique within the session across rejoins. When absent, a
+   * random tag is used instead.
+   */
+  connection?: number;
   vad: SileroVad;
   stages: StageFactory;
   /** The session's conversation (shared by its participants), when a text model is loaded. */
@@ -38,11 +53,14 @@ export interface ParticipantContext {
 export class ParticipantStream {
   readonly id: string;
   readonly options: ResolvedParticipantOptions;
+  /** Per-code throttle of the errors this participant publishes (shared with its socket when it asks). */
+  readonly throttle: ErrorThrottle;
   name?: string;
   #ctx: ParticipantContext;
   #now: () => number;
   #format?: AudioFormat;
   #hello = false;
+  #helloWall = 0;
   #ended = false;
   #resampler?: Resampler;
   #vad?: VadStream;
@@ -51,43 +69,64 @@ export class ParticipantStream {
   #voice?: VoiceStage;
   #face?: FaceStage;
   #analyzer: UtteranceAnalyzer;
+  #ids: UtteranceIds;
   #samples = 0; // 16 kHz samples pushed: the media clock
-  #inputSamples = 0;
-  #firstAudioWall = 0;
-  #violations = 0;
-  #faceTokens: number;
-  #faceRefillWall = 0;
-  #lastFaceMs = -1;
-  #pendingSegments: TranscriptMessage[] = [];
+  #pacer: AudioPacer;
+  #faceBucket: TokenBucket;
+  #faces: FaceWindows;
+  #transcripts: TranscriptBuffer;
   #open?: UtteranceRecord;
-  #utteranceCount = 0;
-  #windowCount = 0;
-  #lastWindowEndMs = 0;
   #partialBusy = false;
   #work = new Set<Promise<unknown>>();
 
+  #decorators: ((body: EventBody) => EventBody)[] = [];
+
   constructor(ctx: ParticipantContext) {
-    this.#ctx = ctx;
+    // Every event goes through the decorators (see decorateEvents) before it is published.
+    this.#ctx = { ...ctx, publish: (body) => ctx.publish(this.#decorators.reduce((b, d) => d(b), body)) };
     this.id = ctx.participantId;
     this.options = resolveParticipantOptions(ctx.options);
     this.#now = ctx.now ?? (() => performance.now());
+    this.throttle = new ErrorThrottle(1000, this.#now);
+    this.#ids = new UtteranceIds(this.id, ctx.connection);
     this.#segmenter = new VadSegmenter(this.options.segmenter);
-    this.#faceTokens = this.options.maxFacePerSecond;
+    const o = this.options;
+    this.#pacer = new AudioPacer(o.burstMs, o.maxRateViolations, this.#now);
+    this.#faceBucket = new TokenBucket(o.maxFacePerSecond, o.maxFacePerSecond, this.#now);
+    this.#faces = new FaceWindows(o.faceWindowMs, o.maxLeadMs);
+    this.#transcripts = new TranscriptBuffer({
+      maxPerSecond: o.maxTranscriptsPerSecond,
+      maxPending: o.maxPendingSegments,
+      maxLeadMs: o.maxLeadMs,
+      offline: o.offline,
+    }, this.#now);
     this.#analyzer = new UtteranceAnalyzer({
       participantId: this.id,
       speaker: () => this.name ?? this.id,
       text: ctx.text,
-      publish: ctx.publish,
-      textWaitMs: this.options.textWaitMs,
-      maxUtterances: this.options.maxUtterances,
-      shift: this.options.shift,
-      onError: (err) => this.#report(err),
+      publish: this.#ctx.publish,
+      textWaitMs: o.textWaitMs,
+      maxUtterances: o.maxUtterances,
+      shift: o.shift,
+      onError: (err) => this.#report(err, "model_error"),
+      reasons: () => this.#baseReasons(),
     });
   }
 
   /** Media time reached by audio, in ms. */
   get mediaMs(): number {
     return this.#samples / (PIPELINE_SAMPLE_RATE / 1000);
+  }
+
+  /**
+   * Adds a transform applied to every event this participant publishes (the video socket adds
+   * per-face entries to emotion events); returns a function that removes it.
+   */
+  decorateEvents(fn: (body: EventBody) => EventBody): () => void {
+    this.#decorators.push(fn);
+    return () => {
+      this.#decorators = this.#decorators.filter((d) => d !== fn);
+    };
   }
 
   /** Whether `end` was received or the stream was closed. */
@@ -99,6 +138,7 @@ export class ParticipantStream {
   hello(msg: HelloMessage): void {
     if (this.#hello) throw new ProtocolError("hello_repeated", "hello may be sent once", false);
     this.#hello = true;
+    this.#helloWall = this.#now();
     this.name = msg.name;
     this.#format = msg.audio;
     if (msg.audio) {
@@ -117,31 +157,40 @@ export class ParticipantStream {
     });
   }
 
-  /** Handles one binary audio message. Throws ProtocolError (recoverable unless said otherwise). */
+  /**
+   * Handles one binary audio message. Throws ProtocolError (recoverable unless said otherwise).
+   * Audio refused by the rate limit still advances the media clock, as silence.
+   */
   audio(bytes: Uint8Array): void {
     this.#requireOpen();
     if (!this.#format) {
       throw new ProtocolError("hello_required", "send hello with an audio format before audio", !this.#hello);
     }
-    const samples = decodePcm(bytes, this.#format);
-    const now = this.#now();
-    if (this.#inputSamples === 0) this.#firstAudioWall = now;
-    const aheadMs = ((this.#inputSamples + samples.length) / this.#format.sampleRate) * 1000 -
-      (now - this.#firstAudioWall);
-    if (aheadMs > this.options.burstMs && !this.options.offline) {
-      if (++this.#violations >= this.options.maxRateViolations) {
+    const frames = bytes.byteLength / frameBytes(this.#format);
+    if (!Number.isInteger(frames)) {
+      const e = new MisalignedAudioError(bytes.byteLength, frameBytes(this.#format));
+      throw new ProtocolError("misaligned_audio", e.message);
+    }
+    const decision = this.options.offline
+      ? { ok: true as const }
+      : this.#pacer.admit((frames / this.#format.sampleRate) * 1000);
+    if (!decision.ok) {
+      // The client counted this audio on its clock (face and transcript times follow it), so the
+      // server's clock advances too, with silence in its place.
+      this.#ingest(this.#resampler!.push(new Float32Array(frames)), true);
+      if (decision.fatal) {
         throw new ProtocolError("rate_limited", "audio keeps arriving faster than real time", false, CloseCode.policyViolation);
       }
       throw new ProtocolError(
         "rate_limited",
-        `audio is ${Math.round(aheadMs)} ms ahead of real time (allowance ${this.options.burstMs} ms); message dropped`,
+        `audio is ${Math.round(decision.aheadMs)} ms ahead of real time (allowance ${this.options.burstMs} ms); ` +
+          `message treated as silence (media clock now ${Math.round(this.mediaMs)} ms)`,
       );
     }
-    this.#inputSamples += samples.length;
-    this.#ingest(this.#resampler!.push(samples));
+    this.#ingest(this.#resampler!.push(decodePcm(bytes, this.#format)), false);
   }
 
-  #ingest(pcm16k: Float32Array): void {
+  #ingest(pcm16k: Float32Array, silence: boolean): void {
     if (pcm16k.length === 0) return;
     this.#samples += pcm16k.length;
     this.#meter.push(pcm16k);
@@ -149,7 +198,9 @@ export class ParticipantStream {
     const vad = this.#vad!;
     const onProb = (p: number) => this.#onSegmenterEvents(this.#segmenter.push(p));
     const onError = (err: unknown) => this.#report(err, "model_error");
-    if (vad.wouldOverflow(pcm16k.length)) {
+    if (silence) {
+      vad.skip(pcm16k, onProb);
+    } else if (vad.wouldOverflow(pcm16k.length)) {
       // The model is behind: these frames are not run through it and count as silence, so
       // the media clock and memory stay bounded. The participant is told.
       vad.skip(pcm16k, onProb);
@@ -157,39 +208,40 @@ export class ParticipantStream {
     } else {
       this.#track(vad.push(pcm16k, onProb, onError));
     }
-    if (this.#pendingSegments.length) this.#drainSegments(false);
+    if (this.#transcripts.size) this.#drainSegments(false);
   }
 
-  /** Handles one face message. Throws ProtocolError when over the rate limit. */
+  /** The furthest media time this participant can have reached: its audio, or the wall clock since hello. */
+  #clockMs(): number {
+    if (this.options.offline) return Infinity;
+    return Math.max(this.mediaMs, this.#now() - this.#helloWall);
+  }
+
+  /** Handles one face message. Throws ProtocolError when over the rate limit or out of time order. */
   face(frame: FaceFrame): void {
     this.#requireOpen();
     if (!this.#hello) throw new ProtocolError("hello_required", "send hello before face messages", false);
-    const now = this.#now();
-    const rate = this.options.maxFacePerSecond;
-    this.#faceTokens = Math.min(rate, this.#faceTokens + ((now - this.#faceRefillWall) / 1000) * rate);
-    this.#faceRefillWall = now;
-    if (this.#faceTokens < 1 && !this.options.offline) {
-      throw new ProtocolError("rate_limited", `more than ${rate} face messages per second; frame dropped`);
+    if (!this.options.offline && !this.#faceBucket.take()) {
+      throw new ProtocolError("rate_limited", `more than ${this.options.maxFacePerSecond} face messages per second; frame dropped`);
     }
-    if (frame.timeMs < this.#lastFaceMs) {
-      throw new ProtocolError("bad_message", `face timeMs ${frame.timeMs} goes back in time (last ${this.#lastFaceMs})`);
-    }
-    this.#faceTokens -= 1;
-    this.#lastFaceMs = frame.timeMs;
+    this.#faces.check(frame.timeMs, this.#clockMs());
+    this.#faces.accept(frame.timeMs, frame.present);
     this.#face?.push(frame);
-    this.#maybeFaceWindow(frame.timeMs);
+    const w = this.#face ? this.#faces.due(frame.timeMs, this.#open !== undefined) : null;
+    if (w) this.#track(this.#analyzer.faceWindow(this.#ids.nextWindow(), w.startMs, w.endMs, this.#face!));
   }
 
-  /** Handles one transcript message. */
+  /** Handles one transcript message. Throws ProtocolError when over the rate limit, too far ahead, or the buffer is full. */
   transcript(msg: TranscriptMessage): void {
     this.#requireOpen();
     if (!this.#hello) throw new ProtocolError("hello_required", "send hello before transcripts", false);
+    this.#transcripts.admit(msg, this.#clockMs());
     this.#analyzer.expectText();
     if (!msg.final) {
       if (this.#open) this.#open.interimText = msg.text;
       return;
     }
-    this.#pendingSegments.push(msg);
+    this.#transcripts.push(msg);
     this.#drainSegments(false);
   }
 
@@ -209,7 +261,7 @@ export class ParticipantStream {
     this.#ended = true;
     if (this.#resampler && this.#vad) {
       const tail = this.#resampler.flush();
-      if (tail.length) this.#ingest(tail);
+      if (tail.length) this.#ingest(tail, false);
       await this.#vad.push(new Float32Array(0), () => {}, () => {});
     }
     this.#onSegmenterEvents(this.#segmenter.flush());
@@ -230,21 +282,41 @@ export class ParticipantStream {
     this.#work.add(q);
   }
 
-  #report(err: unknown, code: "model_error" | "internal" = "internal"): void {
+  /** Publishes an error event, at most once a second per code (repeats are counted in the next one). */
+  #report(err: unknown, fallback: ErrorCode = "internal"): void {
     const pe = err instanceof ProtocolError ? err : undefined;
+    const code: ErrorCode = pe?.code ?? (err instanceof SchedulerOverloadError ? "overloaded" : fallback);
+    const suppressed = this.throttle.admit(code);
+    if (suppressed === null) return;
+    const message = (err as Error)?.message ?? String(err);
     this.#ctx.publish({
       type: "error",
       participantId: this.id,
-      code: pe?.code ?? code,
-      message: (err as Error)?.message ?? String(err),
+      code,
+      message: suppressed ? `${message} (${suppressed} similar suppressed)` : message,
       recoverable: pe?.recoverable ?? true,
     });
+  }
+
+  /** Why each modality would be missing, from what this participant sends and what the server has loaded. */
+  #baseReasons(): BaseReasons {
+    const unavailable = this.#ctx.stages.unavailable ?? {};
+    const faceCounts = this.#faces.counts;
+    return {
+      voice: !this.#format ? "no_audio" : !this.#voice ? unavailableReason(unavailable.voice) : "too_little_voiced_speech",
+      face: !this.#face
+        ? unavailableReason(unavailable.face)
+        : faceCounts.frames > 0 && faceCounts.faces === 0
+        ? "no_face"
+        : "no_face_frames",
+      text: !this.#ctx.text ? unavailableReason(unavailable.text) : "no_text",
+    };
   }
 
   #onSegmenterEvents(events: SegmenterEvent[]): void {
     for (const ev of events) {
       if (ev.kind === "start") {
-        const u = this.#analyzer.open(`${this.id}-${++this.#utteranceCount}`, ev.startMs);
+        const u = this.#analyzer.open(this.#ids.next(), ev.startMs);
         this.#open = u;
         this.#ctx.publish({ type: "utterance.start", participantId: this.id, utteranceId: u.id, startMs: ev.startMs });
       } else if (ev.kind === "partial" && this.#open && !this.#partialBusy) {
@@ -257,7 +329,7 @@ export class ParticipantStream {
         const u = this.#open;
         this.#open = undefined;
         u.endMs = ev.endMs;
-        this.#lastWindowEndMs = ev.endMs;
+        this.#faces.utteranceEnded(ev.endMs);
         this.#ctx.publish({
           type: "utterance.end",
           participantId: this.id,
@@ -280,27 +352,21 @@ export class ParticipantStream {
   /** Attaches final segments the audio has caught up with (all of them when `all`). */
   #drainSegments(all: boolean): void {
     const hasAudio = this.#format !== undefined;
-    const keep: TranscriptMessage[] = [];
-    for (const seg of this.#pendingSegments) {
-      if (!all && hasAudio && seg.endMs > this.mediaMs) {
-        keep.push(seg);
-        continue;
-      }
+    for (const seg of this.#transcripts.take(hasAudio ? this.mediaMs : Infinity, all)) {
       const candidates = this.#analyzer.recent();
       const pieces = hasAudio ? alignSegment(seg, candidates, this.mediaMs) : [];
       if (pieces.length === 0) {
-        this.#track(this.#transcriptUtterance(seg));
+        this.#transcriptUtterance(seg);
       } else {
         for (const p of pieces) this.#track(this.#analyzer.attachText(p.utterance, p.text, p.endMs));
       }
     }
-    this.#pendingSegments = keep;
   }
 
   /** A final segment no utterance covers becomes an utterance of its own. */
-  async #transcriptUtterance(seg: TranscriptMessage): Promise<void> {
+  #transcriptUtterance(seg: TranscriptMessage): void {
     if (!seg.text.trim()) return;
-    const u = this.#analyzer.open(`${this.id}-${++this.#utteranceCount}`, seg.startMs);
+    const u = this.#analyzer.open(this.#ids.next(), seg.startMs);
     u.endMs = seg.endMs;
     this.#ctx.publish({ type: "utterance.start", participantId: this.id, utteranceId: u.id, startMs: seg.startMs });
     this.#ctx.publish({
@@ -312,18 +378,10 @@ export class ParticipantStream {
       durationMs: seg.endMs - seg.startMs,
       reason: "transcript",
     });
-    await this.#analyzer.attachText(u, seg.text.trim(), seg.endMs);
-    await this.#analyzer.finalize(u, this.#format ? this.#voice : undefined, this.#face);
-  }
-
-  #maybeFaceWindow(timeMs: number): void {
-    const w = this.options.faceWindowMs;
-    if (!this.#face || w === 0 || this.#open) return;
-    if (timeMs - this.#lastWindowEndMs < w) return;
-    const startMs = Math.max(this.#lastWindowEndMs, timeMs - w);
-    this.#lastWindowEndMs = timeMs;
-    const id = `${this.id}-w${++this.#windowCount}`;
-    this.#track(this.#analyzer.faceWindow(id, startMs, timeMs, this.#face));
+    // The text is attached before finalising (synchronously), so the final estimate reads it.
+    const attached = this.#analyzer.attachText(u, seg.text.trim(), seg.endMs);
+    this.#track(attached.then(() => {}));
+    this.#track(this.#analyzer.finalize(u, this.#format ? this.#voice : undefined, this.#face));
   }
 }
 
