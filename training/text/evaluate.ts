@@ -46,12 +46,16 @@ interface Item {
   window: EncodedWindow;
 }
 
-async function devItems(model: TextModel, dataDir: string): Promise<Item[]> {
+/** Which dev turns to measure (e.g. the ones whose text is not in any training split). */
+export type DevFilter = (corpus: CorpusName, text: string) => boolean;
+
+async function devItems(model: TextModel, dataDir: string, keep?: DevFilter): Promise<Item[]> {
   const items: Item[] = [];
   for (const name of ["meld", "emorynlp", "emocontext", "goemotions", "dailydialog"] as const) {
     for (const d of await readCorpus(name, dataDir, "dev")) {
       d.turns.forEach((t, i) => {
         if (!t.label || model.tokenizer.encode(t.text).length === 0) return;
+        if (keep && !keep(name, t.text)) return;
         const window = encodeWindow(model.tokenizer, d.turns.slice(0, i), t, model.contextTurns);
         items.push({ corpus: name, text: t.text, label: t.label, window });
       });
@@ -115,8 +119,8 @@ export async function trainLexicons(dataDir: string) {
 }
 
 /** Runs the model and the lexicon baseline over the dev splits. */
-export async function evaluateText(model: TextModel, dataDir: string) {
-  const items = await devItems(model, dataDir);
+export async function evaluateText(model: TextModel, dataDir: string, keep?: DevFilter) {
+  const items = await devItems(model, dataDir, keep);
   const outs: TextLogits[] = [];
   for (let s = 0; s < items.length; s += 128) {
     outs.push(...await model.run(items.slice(s, s + 128).map((x) => x.window)));
