@@ -55,6 +55,9 @@ backend instances
     hash-type consistent
     option httpchk GET /v1/health
     http-check expect status 200
+    # One-time login tokens live in the process that printed them (instance 1, whose URL
+    # \`deno task cluster\` shows); while it is up, logins go there. Rules on a down server are skipped.
+    use-server a1 if { path /v1/login }
 ${servers.join("\n")}
 `;
 }
