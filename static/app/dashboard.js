@@ -16,8 +16,11 @@ export class Dashboard {
   /**
    * @param {{origin: string, sessionId: string, grid: HTMLElement, localId?: string,
    *   localNow?: () => number | null, onConnection: (s: {state: string, detail: string}) => void,
-   *   onSessionError: (e: object) => void, modalities?: string[]}} options modalities: the server's
-   *   loaded emotion models (/v1/health), when known
+   *   onSessionError: (e: object) => void, modalities?: string[],
+   *   token?: (fresh: boolean) => Promise<string | undefined>,
+   *   serverLastSeq?: () => Promise<number | undefined>, probe?: () => Promise<string | undefined>}} options
+   *   modalities: the server's loaded emotion models (/v1/health), when known; token, serverLastSeq,
+   *   probe: see EventsClientOptions
    */
   constructor(options) {
     this.options = options;
@@ -41,6 +44,9 @@ export class Dashboard {
       onState: (s) => this.options.onConnection(s),
       onError: (e) => this.options.onSessionError(e),
       onReset: () => this.#reset(),
+      token: this.options.token,
+      serverLastSeq: this.options.serverLastSeq,
+      probe: this.options.probe,
     });
     this.client.connect();
     const loop = (t) => {

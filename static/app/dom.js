@@ -2,7 +2,9 @@
 
 /**
  * Creates an element. `attrs` keys starting with "on" become listeners, `class` the class
- * name, `dataset` an object of data-* values; children are nodes or strings.
+ * name, `dataset` an object of data-* values, `style` an object of style properties (set through
+ * the CSSOM: the server's CSP, style-src 'self', refuses style attributes); children are nodes or
+ * strings.
  */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -10,6 +12,7 @@ export function el(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k === "class") node.className = v;
     else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "style") Object.assign(node.style, v);
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : String(v));
   }

@@ -42,6 +42,14 @@ export function describeMediaError(err, what) {
   }
 }
 
+/** What the stream chip says once streaming, naming what is missing. */
+export function streamingText({ audio, video }, participantId) {
+  if (audio && video) return `streaming voice and face as ${participantId}`;
+  if (audio) return `streaming voice only (no camera) as ${participantId}`;
+  if (video) return `streaming face only (no microphone) as ${participantId}`;
+  return `connected as ${participantId}, but camera and microphone are both unavailable: only typed text is sent`;
+}
+
 async function tryGetUserMedia(constraints) {
   try {
     return { stream: await navigator.mediaDevices.getUserMedia(constraints) };
@@ -56,7 +64,10 @@ export class LocalParticipant {
    * @param {{origin: string, sessionId: string, participantId: string, name: string,
    *   preview: HTMLVideoElement, onStatus: StatusListener, onServerError: (e: object) => void,
    *   onLevel?: (rms: number) => void, onInterim?: (text: string) => void,
-   *   onDevices?: (granted: {audio: boolean, video: boolean}) => void}} options
+   *   onDevices?: (granted: {audio: boolean, video: boolean}) => void, consent?: boolean,
+   *   token?: (fresh: boolean) => Promise<string | undefined>, probe?: () => Promise<string | undefined>}} options
+   *   consent: the participant agreed on this page (hello carries consent: true); token/probe: see
+   *   IngestClientOptions
    */
   constructor(options) {
     this.options = options;
@@ -87,14 +98,24 @@ export class LocalParticipant {
     }
     if (video) this.streams.push(video);
     this.options.onDevices?.({ audio: Boolean(audio), video: Boolean(video) });
+    this.devices = { audio: Boolean(audio), video: Boolean(video) };
 
+    const pid = this.options.participantId;
     this.ingest = new IngestClient({
       origin: this.options.origin,
       sessionId: this.options.sessionId,
-      participantId: this.options.participantId,
+      participantId: pid,
       name: this.options.name,
       audio: Boolean(audio),
-      onState: ({ state, detail }) => onStatus("ingest", state, detail),
+      consent: this.options.consent,
+      token: this.options.token,
+      probe: this.options.probe,
+      readyDetail: streamingText(this.devices, pid),
+      onState: ({ state, detail }) => {
+        // Connected but with both devices refused, nothing but typed text travels: say so.
+        const textOnly = state === "ready" && !audio && !video;
+        onStatus("ingest", textOnly ? "text-only" : state, detail);
+      },
       onError: (e) => this.options.onServerError(e),
     });
     this.ingest.connect();
@@ -217,11 +238,33 @@ export class LocalParticipant {
 
   /** Ends the stream (the server flushes the last utterance) and releases the devices. */
   async leave() {
+    if (this.left) return;
+    this.ingest?.end();
+    await this.#release("you left the session");
+  }
+
+  /**
+   * Withdraws consent mid-call: the server stops analysing at once and discards the open
+   * utterance; the devices are released and nothing more is sent.
+   */
+  async withdrawConsent() {
+    if (this.left) return;
+    this.ingest?.withdrawConsent();
+    await this.#release("consent withdrawn");
+  }
+
+  /** Stops every device and says so on every chip, so none still claims to be on. */
+  async #release(why) {
+    this.left = true;
     this.transcriber?.stop();
     this.face?.stop();
-    this.ingest?.end();
     await this.mic?.stop().catch(() => {});
     for (const s of this.streams) for (const t of s.getTracks()) t.stop();
     this.options.preview.srcObject = null;
+    const { onStatus } = this.options;
+    onStatus("mic", "off", `off (${why})`);
+    onStatus("camera", "off", `off (${why})`);
+    onStatus("face", "off", `off (${why})`);
+    onStatus("speech", "off", `off (${why})`);
   }
 }

@@ -4,8 +4,11 @@
  * transcript, label and modality breakdown, shifts and errors. Text parts are rebuilt only when
  * the participant's state changed; the charts redraw on every frame the page asks for.
  */
+import { describeAffect, describeProbabilities } from "./chart_summary.js";
 import { el, setChildren } from "./dom.js";
 import { mediaTime, percent, seconds, signed } from "./format.js";
+import { explainFusion } from "./fusion_explanation.js";
+import { describeMissing } from "./missing_reasons.js";
 import { MODALITIES, MODALITY_STYLE } from "./palette.js";
 import { TimelineChart } from "./timeline_chart.js";
 
@@ -29,6 +32,8 @@ export class ParticipantView {
     this.labelEl = el("div", { class: "emotion-label", dataset: { role: "label" } });
     this.detailEl = el("div", { class: "emotion-detail" });
     this.affectEl = el("div", { class: "emotion-affect" });
+    this.windowEl = el("p", { class: "face-window", dataset: { role: "window" }, hidden: true });
+    this.explainEl = el("div", { class: "explain", dataset: { role: "explain" }, hidden: true });
     this.probsCanvas = el("canvas", { class: "chart chart-probs", role: "img" });
     this.affectCanvas = el("canvas", { class: "chart chart-affect", role: "img" });
     this.probsChart = new TimelineChart(this.probsCanvas, "emotions");
@@ -49,7 +54,16 @@ export class ParticipantView {
         this.local ? el("span", { class: "badge" }, "you") : null,
         this.presenceEl,
       ),
-      el("section", { class: "now", "aria-live": "polite" }, this.labelEl, this.detailEl, this.affectEl),
+      el(
+        "section",
+        { class: "now", "aria-live": "polite" },
+        el("h3", {}, "Latest utterance"),
+        this.labelEl,
+        this.detailEl,
+        this.affectEl,
+        this.explainEl,
+        this.windowEl,
+      ),
       el(
         "section",
         { class: "charts" },
@@ -60,8 +74,9 @@ export class ParticipantView {
         el(
           "p",
           { class: "chart-key" },
-          "Shaded: speech. Dots: final estimate of an utterance. Dashed vertical line: emotional shift. " +
-            "x: this participant's media time.",
+          "Lines: utterance estimates. Shaded: speech. Dots: final estimate of an utterance. " +
+            "Hollow rings: face-only windows between utterances (their leading class). " +
+            "Dashed vertical line: emotional shift. x: this participant's media time.",
         ),
       ),
       el(
@@ -70,18 +85,24 @@ export class ParticipantView {
         el("h3", {}, "Modality contributions (latest estimate)"),
         this.weightsEl,
         this.tableEl = el(
-          "table",
-          { hidden: true },
+          "div",
+          { class: "table-wrap", hidden: true },
           el(
-            "thead",
+            "table",
             {},
             el(
-              "tr",
+              "thead",
               {},
-              ["modality", "label", "confidence", "uncertainty", "weight", "coverage"].map((h) => el("th", {}, h)),
+              el(
+                "tr",
+                {},
+                ["modality", "label", "confidence", "uncertainty", "weight", "coverage"].map((h) =>
+                  el("th", { scope: "col" }, h)
+                ),
+              ),
             ),
+            this.modalityTable,
           ),
-          this.modalityTable,
         ),
         this.missingEl,
       ),
@@ -109,7 +130,11 @@ export class ParticipantView {
     this.presenceEl.className = `presence ${p.active ? "on" : "off"}`;
     this.root.dataset.active = String(p.active);
     this.#renderCurrent(p.current);
+    this.#renderExplanation(p.current);
+    this.#renderWindow(p.window, p.current);
     this.#renderModalities(p.current);
+    this.probsCanvas.setAttribute("aria-label", describeProbabilities(p));
+    this.affectCanvas.setAttribute("aria-label", describeAffect(p));
     this.#renderUtterances();
     setChildren(
       this.errorsEl,
@@ -138,9 +163,7 @@ export class ParticipantView {
     this.labelEl.classList.remove("none");
     this.labelEl.textContent = e.label;
     this.labelEl.dataset.label = e.label;
-    const kind = e.window
-      ? "face-only window"
-      : e.type === "emotion.partial"
+    const kind = e.type === "emotion.partial"
       ? "partial, utterance in progress"
       : e.type === "emotion.update"
       ? "final, updated"
@@ -173,7 +196,7 @@ export class ParticipantView {
           "span",
           {
             class: `weight weight-${m}`,
-            style: `flex-grow:${w.toFixed(4)}`,
+            style: { flexGrow: w.toFixed(4) },
             title: `${m}: weight ${percent(w)}`,
           },
           `${MODALITY_STYLE[m].label} ${percent(w)}`,
@@ -197,8 +220,76 @@ export class ParticipantView {
       }),
     );
     const models = used.map((m) => `${m}: ${e.modalities[m].model ?? "?"}`).join(" · ");
-    const missing = e.missing?.length ? `no data for this span: ${e.missing.join(", ")}. ` : "";
+    const gaps = describeMissing(e.missing);
+    const missing = gaps.length ? `No data for this span: ${gaps.map((g) => g.text).join("; ")}. ` : "";
     this.missingEl.textContent = `${missing}Models: ${models}`;
+  }
+
+  /**
+   * When the fused label is none of the modalities' own labels, how the pooling arrived there:
+   * each modality's weighted log-probability of the fused class and of its own choice.
+   */
+  #renderExplanation(e) {
+    const x = e ? explainFusion(e) : undefined;
+    if (!x || x.matchesModality) {
+      this.explainEl.hidden = true;
+      setChildren(this.explainEl);
+      return;
+    }
+    this.explainEl.hidden = false;
+    const mods = x.candidates[0].parts.map((q) => q.modality);
+    const own = mods.map((m) => `${m} ${e.modalities[m].label}`).join(", ");
+    setChildren(
+      this.explainEl,
+      el(
+        "p",
+        {},
+        el("strong", {}, `Why ${x.label}? `),
+        `No modality chose it alone (${own}). Fusion multiplies the modalities' probabilities, each raised to ` +
+          `its weight, so the winner is the class with the highest Σ weight × log p: one that no modality rules out.`,
+      ),
+      el(
+        "div",
+        { class: "table-wrap" },
+        el(
+          "table",
+          { class: "explain-table" },
+          el("caption", { class: "visually-hidden" }, `Contributions to the fused label ${x.label}`),
+          el(
+            "thead",
+            {},
+            el("tr", {}, el("th", { scope: "col" }, "class"), mods.map((m) => el("th", { scope: "col" }, m)),
+              el("th", { scope: "col" }, "Σ")),
+          ),
+          el(
+            "tbody",
+            {},
+            x.candidates.map((c, i) =>
+              el(
+                "tr",
+                { class: i === 0 ? "chosen" : "" },
+                el("th", { scope: "row" }, i === 0 ? `${c.label} (fused)` : c.label),
+                c.parts.map((q) =>
+                  el("td", { title: `p ${percent(q.prob)}, weight ${percent(q.weight)}` },
+                    `${percent(q.prob)} × w ${q.weight.toFixed(2)} → ${signed(q.contribution)}`)
+                ),
+                el("td", {}, signed(c.total)),
+              )
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** A face-only window newer than the headline, shown for what it is and kept out of the headline. */
+  #renderWindow(w, current) {
+    const newer = w && (!current || w.endMs > current.endMs);
+    this.windowEl.hidden = !newer;
+    if (!newer) return;
+    this.windowEl.textContent = `Face only, between utterances (${mediaTime(w.startMs)}–${mediaTime(w.endMs)}): ${
+      w.label
+    } ${percent(w.confidence)}. Not an utterance estimate, so not in the headline.`;
   }
 
   #renderUtterances() {

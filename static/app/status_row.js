@@ -14,7 +14,7 @@ const TITLES = {
   speech: "speech to text",
 };
 
-/** Which states are fine (✓), transitional (…), worth attention (!) or a failure (✕). */
+/** Which states are fine (✓), transitional (…), worth attention (!), a failure (✕) or off (○). */
 const LEVEL = {
   open: "ok",
   ready: "ok",
@@ -26,10 +26,13 @@ const LEVEL = {
   starting: "busy",
   loading: "busy",
   "no-face": "warn",
+  paused: "warn",
+  "text-only": "warn",
+  off: "off",
   muted: "warn",
   unavailable: "warn",
   stopped: "warn",
-  ended: "warn",
+  ended: "off",
   closed: "warn",
   denied: "err",
   failed: "err",

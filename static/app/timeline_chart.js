@@ -1,7 +1,9 @@
 /**
  * Canvas timelines of one participant: the seven fused probabilities, or valence and arousal,
  * over the last two minutes of its media clock, with speech spans shaded and shift markers.
- * Each series has a colour, a dash pattern and a text label at its right end. Drawing is a plain
+ * Each series has a colour, a dash pattern and a text label at its right end. Lines join the
+ * utterance estimates only, so the right-end labels are the headline's (the latest utterance
+ * estimate); face-only windows between utterances are hollow marks at their leading class. Drawing is a plain
  * function of the state passed in; the caller decides when (at most ~10 times a second).
  */
 import { AFFECT_STYLE, EMOTION_STYLE, EMOTIONS } from "./palette.js";
@@ -71,7 +73,8 @@ export class TimelineChart {
     }
     this.#grid(t0, t1, xOf, yOf, vMin, vMax);
 
-    const visible = visiblePoints(state.points, t0);
+    const visible = visiblePoints(state.points.filter((p) => p.kind !== "window"), t0);
+    const windows = state.points.filter((p) => p.kind === "window" && p.tMs >= t0);
     const series = this.kind === "emotions"
       ? EMOTIONS.map((name, k) => ({
         ...EMOTION_STYLE[name],
@@ -112,10 +115,11 @@ export class TimelineChart {
       ctx.arc(xOf(p.tMs), y1 - 3, 2, 0, 2 * Math.PI);
       ctx.fill();
     }
+    if (this.kind === "emotions") this.#windows(windows, xOf, yOf);
     this.#shifts(state.shifts, t0, t1, xOf, y0, y1);
     ctx.restore();
     this.#endLabels(ends, x1, y0, y1);
-    if (visible.length === 0) {
+    if (visible.length === 0 && windows.length === 0) {
       ctx.fillStyle = MUTED;
       ctx.textAlign = "center";
       ctx.fillText("no emotion estimates yet", (x0 + x1) / 2, (y0 + y1) / 2);
@@ -153,6 +157,21 @@ export class TimelineChart {
     }
     ctx.textAlign = "start";
     ctx.textBaseline = "alphabetic";
+  }
+
+  /** Face-only windows: a hollow ring at the window's leading class, in that class's colour. */
+  #windows(windows, xOf, yOf) {
+    const { ctx } = this;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([]);
+    for (const p of windows) {
+      let k = 0;
+      for (let j = 1; j < p.probs.length; j++) if (p.probs[j] > p.probs[k]) k = j;
+      ctx.strokeStyle = EMOTION_STYLE[EMOTIONS[k]].color;
+      ctx.beginPath();
+      ctx.arc(xOf(p.tMs), yOf(p.probs[k]), 3.5, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
   }
 
   #shifts(shifts, t0, t1, xOf, y0, y1) {
