@@ -39,31 +39,37 @@ export interface VadBackend {
 
 type Step = (input: Float32Array, state: Float32Array, batch: number) => Promise<{ probs: Float32Array; state: Float32Array }>;
 
-/** Runs sequences step by step with `step` (one batched call per step). */
+/**
+ * Runs sequences step by step with `step` (one batched call per step). States are written back
+ * only when every step succeeded, so a failed call leaves its inputs as they were (the scheduler
+ * may then retry each sequence alone).
+ */
 async function runSequences(step: Step, seqs: VadSequence[], stats: VadBackendStats): Promise<Float32Array[]> {
   const t0 = performance.now();
   const out = seqs.map((s) => new Float32Array(s.count));
+  const states = seqs.map((s) => s.state.slice());
   const steps = Math.max(0, ...seqs.map((s) => s.count));
   for (let t = 0; t < steps; t++) {
     const rows = seqs.map((s, i) => [s, i] as const).filter(([s]) => s.count > t);
     const b = rows.length;
     const input = new Float32Array(b * VAD_INPUT_SAMPLES);
     const state = new Float32Array(2 * b * 128);
-    rows.forEach(([s], r) => {
+    rows.forEach(([s, i], r) => {
       input.set(s.frames.subarray(t * VAD_INPUT_SAMPLES, (t + 1) * VAD_INPUT_SAMPLES), r * VAD_INPUT_SAMPLES);
       // A stream's state is [2][128]; the batch tensor is [2][b][128].
-      state.set(s.state.subarray(0, 128), r * 128);
-      state.set(s.state.subarray(128, 256), (b + r) * 128);
+      state.set(states[i].subarray(0, 128), r * 128);
+      state.set(states[i].subarray(128, 256), (b + r) * 128);
     });
     const res = await step(input, state, b);
-    rows.forEach(([s, i], r) => {
-      s.state.set(res.state.subarray(r * 128, (r + 1) * 128), 0);
-      s.state.set(res.state.subarray((b + r) * 128, (b + r + 1) * 128), 128);
+    rows.forEach(([, i], r) => {
+      states[i].set(res.state.subarray(r * 128, (r + 1) * 128), 0);
+      states[i].set(res.state.subarray((b + r) * 128, (b + r + 1) * 128), 128);
       out[i][t] = res.probs[r];
     });
     stats.steps++;
     stats.frames += b;
   }
+  seqs.forEach((s, i) => s.state.set(states[i]));
   stats.computeMs += performance.now() - t0;
   return out;
 }
@@ -89,50 +95,125 @@ export async function loadLocalVad(modelPath: string): Promise<VadBackend> {
   };
 }
 
-/** Starts a worker that loads the model and runs the sequences posted to it. */
-export async function loadWorkerVad(modelPath: string): Promise<VadBackend> {
-  const worker = new Worker(new URL("./vad_worker.ts", import.meta.url), { type: "module" });
-  const pending = new Map<number, { seqs: VadSequence[]; resolve: (r: Float32Array[]) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  let failure: Error | undefined;
+/** The VAD worker died, hung or was restarted while a request was in flight; the request's frames count as silence. */
+export class VadWorkerError extends Error {
+  readonly recoverable = true;
+  /** Not a bad input: the batch scheduler does not retry its requests one by one. */
+  readonly isolate = false;
+  constructor(message: string) {
+    super(message);
+    this.name = "VadWorkerError";
+  }
+}
+
+/** Options for {@linkcode loadWorkerVad}. */
+export interface WorkerVadOptions {
+  /** A request not answered within this long counts as a hung worker (restarted), in ms. Default 5000. */
+  timeoutMs?: number;
+}
+
+/** A worker backend, supervised: a worker that dies or hangs is replaced and the stream carries on. */
+export interface WorkerVadBackend extends VadBackend {
+  /** Workers started after the first (deaths and hangs). */
+  readonly restarts: number;
+  /** Requests posted to the worker and not answered yet. */
+  readonly inFlight: number;
+  /** Kills the current worker as a crash would (fault injection); the next request starts a new one. */
+  kill(): void;
+}
+
+interface WorkerPending {
+  seqs: VadSequence[];
+  resolve: (r: Float32Array[]) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Starts a worker that loads the model and runs the sequences posted to it. When the worker
+ * fails (an uncaught error, a crash, or no answer within `timeoutMs`), its in-flight requests fail
+ * with {@linkcode VadWorkerError} and a new worker is started for the next ones; a worker that
+ * cannot even load the model fails the start.
+ */
+export async function loadWorkerVad(modelPath: string, options: WorkerVadOptions = {}): Promise<WorkerVadBackend> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const pending = new Map<number, WorkerPending>();
   const stats: VadBackendStats = { steps: 0, frames: 0, computeMs: 0 };
-  const ready = new Promise<string>((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent) => {
-      const m = e.data;
-      if (m.type === "ready") resolve(m.executionProvider);
-      else if (m.type === "init_error") reject(new Error(m.message));
-      else if (m.type === "result") {
-        const p = pending.get(m.id);
-        pending.delete(m.id);
-        if (!p) return;
-        if (m.error) return p.reject(new Error(m.error));
-        Object.assign(stats, m.stats);
-        p.seqs.forEach((s, i) => s.state.set(m.states[i]));
-        p.resolve(m.probs);
-      }
-    };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      failure = new Error(`VAD worker failed: ${e.message}`);
-      reject(failure);
-      for (const p of pending.values()) p.reject(failure);
-      pending.clear();
-    };
-  });
-  worker.postMessage({ type: "init", modelPath });
+  let nextId = 1;
+  let restarts = 0;
+  let closed = false;
+  let worker: Worker;
+  let ready: Promise<string>;
+
+  const fail = (w: Worker, message: string) => {
+    if (w !== worker) return; // an old worker's late news
+    w.terminate();
+    const err = new VadWorkerError(message);
+    for (const p of pending.values()) (clearTimeout(p.timer), p.reject(err));
+    pending.clear();
+    if (!closed) {
+      restarts++;
+      ready = start();
+      ready.catch(() => {});
+    }
+  };
+
+  const start = (): Promise<string> => {
+    const w = new Worker(new URL("./vad_worker.ts", import.meta.url), { type: "module" });
+    worker = w;
+    return new Promise<string>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent) => {
+        const m = e.data;
+        if (m.type === "ready") resolve(m.executionProvider);
+        else if (m.type === "init_error") reject(new Error(m.message));
+        else if (m.type === "result") {
+          const p = pending.get(m.id);
+          pending.delete(m.id);
+          if (!p) return;
+          clearTimeout(p.timer);
+          if (m.error) return p.reject(new Error(m.error));
+          Object.assign(stats, m.stats);
+          p.seqs.forEach((s, i) => s.state.set(m.states[i]));
+          p.resolve(m.probs);
+        }
+      };
+      w.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(`VAD worker failed to start: ${e.message}`));
+        fail(w, `VAD worker failed: ${e.message}; restarted`);
+      };
+      w.postMessage({ type: "init", modelPath });
+    });
+  };
+
+  ready = start();
   const executionProvider = await ready;
   return {
     executionProvider: `${executionProvider} (worker)`,
     stats,
-    run(seqs) {
-      if (failure) return Promise.reject(failure);
+    get restarts() {
+      return restarts;
+    },
+    get inFlight() {
+      return pending.size;
+    },
+    async run(seqs) {
+      await ready;
       const id = nextId++;
+      const w = worker;
       return new Promise<Float32Array[]>((resolve, reject) => {
-        pending.set(id, { seqs, resolve, reject });
-        const wire = seqs.map((s) => ({ frames: s.frames, count: s.count, state: s.state.slice() }));
-        worker.postMessage({ type: "run", id, seqs: wire }, wire.map((s) => s.frames.buffer as ArrayBuffer));
+        const timer = setTimeout(() => fail(w, `VAD worker did not answer within ${timeoutMs} ms; restarted`), timeoutMs);
+        pending.set(id, { seqs, resolve, reject, timer });
+        const wire = seqs.map((s) => ({ frames: s.frames.slice(), count: s.count, state: s.state.slice() }));
+        w.postMessage({ type: "run", id, seqs: wire }, wire.map((s) => s.frames.buffer as ArrayBuffer));
       });
     },
-    close: () => worker.terminate(),
+    kill: () => fail(worker, "VAD worker was killed; restarted"),
+    close: () => {
+      closed = true;
+      worker.terminate();
+      for (const p of pending.values()) (clearTimeout(p.timer), p.reject(new VadWorkerError("VAD closed")));
+      pending.clear();
+    },
   };
 }
