@@ -67,7 +67,9 @@ export class Access {
 
   /** A view token of `sessionId`; `fresh` after a 4401, undefined when none can be had. */
   viewToken(sessionId, fresh = false) {
-    if (!this.isAdmin) return Promise.resolve(!fresh && this.grant?.sessionId === sessionId ? this.grant.view : undefined);
+    if (!this.isAdmin) {
+      return Promise.resolve(!fresh && this.grant?.sessionId === sessionId ? this.grant.view : undefined);
+    }
     return this.#mint({ sessionId, role: "view", name: this.name ?? "operator" }, fresh);
   }
 

@@ -65,7 +65,8 @@ export const api = {
    * @param {string} admin
    * @param {{sessionId: string, role: "ingest"|"view", participantId?: string, ttlS?: number, name?: string}} body
    */
-  mintToken: (admin, body) => json("/v1/tokens", { method: "POST", token: admin, body: { ttlS: TOKEN_TTL_S, ...body } }),
+  mintToken: (admin, body) =>
+    json("/v1/tokens", { method: "POST", token: admin, body: { ttlS: TOKEN_TTL_S, ...body } }),
   /** POST /v1/sessions (admin) → {sessionId}; 200 when it existed, 201 when created. */
   createSession: (admin, sessionId) => json("/v1/sessions", { method: "POST", token: admin, body: { sessionId } }),
   /** GET /v1/sessions (admin). */

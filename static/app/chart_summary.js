@@ -31,9 +31,11 @@ export function describeProbabilities(p) {
         top.map(([k, v]) => `${k} ${percent(v)}`).join(", ") + ".",
     );
   }
-  parts.push(`${finals} final utterance estimate${finals === 1 ? "" : "s"} and ${windows} face-only window${
-    windows === 1 ? "" : "s"
-  } drawn.`);
+  parts.push(
+    `${finals} final utterance estimate${finals === 1 ? "" : "s"} and ${windows} face-only window${
+      windows === 1 ? "" : "s"
+    } drawn.`,
+  );
   const shifts = p.shifts.slice(-3);
   if (shifts.length) parts.push(`Shifts: ${shifts.map((s) => `to ${s.to} at ${mediaTime(s.endMs)}`).join(", ")}.`);
   return parts.join(" ");

@@ -160,7 +160,9 @@ export class FaceCapture {
   }
 
   #checkNoFace(now) {
-    if (this.state !== "failed" && this.state !== "paused" && now - this.lastFaceAt > NO_FACE_AFTER_MS) this.#setState("no-face", NO_FACE_TEXT);
+    if (this.state !== "failed" && this.state !== "paused" && now - this.lastFaceAt > NO_FACE_AFTER_MS) {
+      this.#setState("no-face", NO_FACE_TEXT);
+    }
   }
 
   #setState(state, detail) {

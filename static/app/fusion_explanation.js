@@ -49,8 +49,10 @@ function score(e, used, k) {
  * @returns {FusionExplanation | undefined}
  */
 export function explainFusion(e) {
-  const used = MODALITIES.filter((m) => Array.isArray(e?.modalities?.[m]?.probs) &&
-    e.modalities[m].probs.length === EMOTIONS.length);
+  const used = MODALITIES.filter((m) =>
+    Array.isArray(e?.modalities?.[m]?.probs) &&
+    e.modalities[m].probs.length === EMOTIONS.length
+  );
   const k = EMOTIONS.indexOf(e?.label);
   if (used.length === 0 || k < 0) return undefined;
   const own = used.map((m) => e.modalities[m].label);

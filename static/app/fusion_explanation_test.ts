@@ -51,7 +51,10 @@ Deno.test("explainFusion marks a label some modality chose and refuses events wi
   assert.equal(x.matchesModality, true);
   assert.deepEqual(x.candidates.map((c) => c.label), ["happy"]);
   assert.equal(explainFusion({ label: "happy", modalities: {} }), undefined);
-  assert.equal(explainFusion({ label: "bored", modalities: { voice: { probs: voice, label: "happy", weight: 1 } } }), undefined);
+  assert.equal(
+    explainFusion({ label: "bored", modalities: { voice: { probs: voice, label: "happy", weight: 1 } } }),
+    undefined,
+  );
 });
 
 Deno.test("describeMissing reads both the schema-1 names and the schema-2 {modality, reason} objects", () => {

@@ -6,12 +6,14 @@
 import { Access, refusalText } from "./access.js";
 import { api } from "./api.js";
 import { retentionText } from "./consent_text.js";
-import { CredentialStore, joinLink, takeJoinFragment, takeLoginToken } from "./credentials.js";
+import { CredentialStore, takeJoinFragment, takeLoginToken } from "./credentials.js";
 import { Dashboard } from "./dashboard.js";
-import { el, setChildren } from "./dom.js";
+import { el } from "./dom.js";
 import { isValidId, newSessionId, participantIdFor } from "./ids.js";
+import { loadSessionList } from "./lobby.js";
 import { LocalParticipant } from "./local_participant.js";
 import { ServerStatus } from "./server_status.js";
+import { downloadTimeline, shareInvite } from "./session_actions.js";
 import { StatusRow } from "./status_row.js";
 import { ViewersPoller } from "./viewers_poller.js";
 
@@ -74,33 +76,14 @@ async function logIn(loginToken) {
   }
 }
 
-async function loadSessions(preselect) {
-  const list = $("session-list");
-  try {
-    const sessions = await access.sessions();
-    setChildren(
-      list,
-      sessions.length === 0 ? el("p", { class: "muted" }, "No sessions on the server yet.") : null,
-      sessions.map((s) => {
-        const active = (s.participants ?? []).filter((p) => p.active);
-        const who = active.map((p) => p.name || p.id).join(", ");
-        return el(
-          "label",
-          { class: "session-choice" },
-          el("input", { type: "radio", name: "session", value: s.id, checked: s.id === preselect }),
-          el("strong", {}, s.id),
-          el("span", { class: "muted" }, active.length ? `${active.length} streaming: ${who}` : "nobody streaming"),
-        );
-      }),
-    );
-  } catch (err) {
-    if (err.status === 401) return needLogin("Your login has expired. Open a new login address.");
-    setChildren(list, el("p", { class: "error-text" }, `cannot list sessions: ${refusalText(err)}`));
-  }
-  if (preselect && !list.querySelector(`input[value="${CSS.escape(preselect)}"]`)) {
-    $("new-session").value = preselect;
-    $("new-session-radio").checked = true;
-  }
+function loadSessions(preselect) {
+  return loadSessionList(access, $("session-list"), preselect, {
+    onExpired: () => needLogin("Your login has expired. Open a new login address."),
+    onMissing: (id) => {
+      $("new-session").value = id;
+      $("new-session-radio").checked = true;
+    },
+  });
 }
 
 function showLobby() {
@@ -175,9 +158,7 @@ async function enter(mode) {
   }
   call.sessionId = sessionId;
   call.name = name;
-  call.participantId = mode === "join"
-    ? (access.isAdmin ? participantIdFor(name) : access.invitedParticipant)
-    : "";
+  call.participantId = mode === "join" ? (access.isAdmin ? participantIdFor(name) : access.invitedParticipant) : "";
   await goLive(mode);
 }
 
@@ -258,35 +239,14 @@ function stoppedStreaming(note) {
   $("rejoin").focus();
 }
 
-async function invite() {
-  const note = $("invite-note");
+function invite() {
   $("invite-panel").hidden = false;
-  note.textContent = "creating a link…";
-  try {
-    const { grant } = await access.invite(call.sessionId);
-    const link = joinLink(location.origin, grant);
-    $("invite-url").value = link;
-    $("invite-url").select();
-    try {
-      await navigator.clipboard.writeText(link);
-      note.textContent = `Copied. Whoever opens it joins as ${grant.participantId}; your stream keeps running.`;
-    } catch {
-      note.textContent = `Copy the link above (selected). Whoever opens it joins as ${grant.participantId}.`;
-    }
-  } catch (err) {
-    note.textContent = `No link: ${refusalText(err)}`;
-  }
+  return shareInvite(access, call.sessionId, { input: $("invite-url"), note: $("invite-note") });
 }
 
 async function download(format) {
   try {
-    const { blob, filename } = await access.exportTimeline(call.sessionId, format);
-    const url = URL.createObjectURL(blob);
-    const a = el("a", { href: url, download: filename, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    await downloadTimeline(access, call.sessionId, format);
   } catch (err) {
     showError({ code: err.code ?? "export_failed", message: refusalText(err), recoverable: true }, "download");
   }

@@ -7,7 +7,7 @@
 import { describeAffect, describeProbabilities } from "./chart_summary.js";
 import { el, setChildren } from "./dom.js";
 import { mediaTime, percent, seconds, signed } from "./format.js";
-import { explainFusion } from "./fusion_explanation.js";
+import { renderFusionExplanation } from "./fusion_explanation_view.js";
 import { describeMissing } from "./missing_reasons.js";
 import { MODALITIES, MODALITY_STYLE } from "./palette.js";
 import { TimelineChart } from "./timeline_chart.js";
@@ -225,61 +225,8 @@ export class ParticipantView {
     this.missingEl.textContent = `${missing}Models: ${models}`;
   }
 
-  /**
-   * When the fused label is none of the modalities' own labels, how the pooling arrived there:
-   * each modality's weighted log-probability of the fused class and of its own choice.
-   */
   #renderExplanation(e) {
-    const x = e ? explainFusion(e) : undefined;
-    if (!x || x.matchesModality) {
-      this.explainEl.hidden = true;
-      setChildren(this.explainEl);
-      return;
-    }
-    this.explainEl.hidden = false;
-    const mods = x.candidates[0].parts.map((q) => q.modality);
-    const own = mods.map((m) => `${m} ${e.modalities[m].label}`).join(", ");
-    setChildren(
-      this.explainEl,
-      el(
-        "p",
-        {},
-        el("strong", {}, `Why ${x.label}? `),
-        `No modality chose it alone (${own}). Fusion multiplies the modalities' probabilities, each raised to ` +
-          `its weight, so the winner is the class with the highest Σ weight × log p: one that no modality rules out.`,
-      ),
-      el(
-        "div",
-        { class: "table-wrap" },
-        el(
-          "table",
-          { class: "explain-table" },
-          el("caption", { class: "visually-hidden" }, `Contributions to the fused label ${x.label}`),
-          el(
-            "thead",
-            {},
-            el("tr", {}, el("th", { scope: "col" }, "class"), mods.map((m) => el("th", { scope: "col" }, m)),
-              el("th", { scope: "col" }, "Σ")),
-          ),
-          el(
-            "tbody",
-            {},
-            x.candidates.map((c, i) =>
-              el(
-                "tr",
-                { class: i === 0 ? "chosen" : "" },
-                el("th", { scope: "row" }, i === 0 ? `${c.label} (fused)` : c.label),
-                c.parts.map((q) =>
-                  el("td", { title: `p ${percent(q.prob)}, weight ${percent(q.weight)}` },
-                    `${percent(q.prob)} × w ${q.weight.toFixed(2)} → ${signed(q.contribution)}`)
-                ),
-                el("td", {}, signed(c.total)),
-              )
-            ),
-          ),
-        ),
-      ),
-    );
+    renderFusionExplanation(this.explainEl, e);
   }
 
   /** A face-only window newer than the headline, shown for what it is and kept out of the headline. */
@@ -287,9 +234,9 @@ export class ParticipantView {
     const newer = w && (!current || w.endMs > current.endMs);
     this.windowEl.hidden = !newer;
     if (!newer) return;
-    this.windowEl.textContent = `Face only, between utterances (${mediaTime(w.startMs)}–${mediaTime(w.endMs)}): ${
-      w.label
-    } ${percent(w.confidence)}. Not an utterance estimate, so not in the headline.`;
+    this.windowEl.textContent = `Face only, between utterances (${mediaTime(w.startMs)}–${
+      mediaTime(w.endMs)
+    }): ${w.label} ${percent(w.confidence)}. Not an utterance estimate, so not in the headline.`;
   }
 
   #renderUtterances() {
