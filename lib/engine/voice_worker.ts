@@ -28,7 +28,7 @@ scope.onmessage = async (e: MessageEvent) => {
         reply({ type: "ready", name: model.name, card: model.card });
         break;
       case "open":
-        streams.set(m.stream, new VoiceStream(model!));
+        streams.set(m.stream, new VoiceStream(model!, { startFrame: m.startFrame ?? 0 }));
         break;
       case "push":
         streams.get(m.stream)?.push(m.samples);

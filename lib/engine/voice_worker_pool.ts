@@ -2,79 +2,214 @@
  * Runs the voice stage in a worker thread: the server thread keeps a thin {@linkcode VoiceStage}
  * proxy per participant that forwards audio and requests. On a 2-core machine this leaves the
  * socket thread free for I/O while VAD and voice features use the other core.
+ *
+ * Faults stay bounded: at most `maxPending` requests wait for the worker (more are refused with
+ * SchedulerOverloadError), a request not answered within `timeoutMs` fails with
+ * {@linkcode VoiceWorkerError} and the worker is treated as hung, and a dead or hung worker is
+ * replaced. Streams carry on in the new worker from the media time they had reached (the audio
+ * lost with the old worker counts as silence), so spans after the restart are analysed again.
+ * `close()` fails whatever is still waiting, so shutdown never waits on a hung worker.
  */
+import { SchedulerOverloadError } from "../inference/batch_scheduler.ts";
 import type { AnalysisSpan, ModalityEstimate } from "../modality/estimate.ts";
 import type { VoiceStage } from "./stages.ts";
 
+/** Samples per 10 ms voice feature hop at 16 kHz. */
+const HOP_SAMPLES = 160;
+
+/** A voice request failed because the worker died, hung, restarted or was closed. */
+export class VoiceWorkerError extends Error {
+  readonly recoverable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = "VoiceWorkerError";
+  }
+}
+
+/** Options for {@linkcode VoiceWorkerPool.start}. */
+export interface VoiceWorkerPoolOptions {
+  /** A request not answered within this long fails and the worker is restarted, in ms. Default 10000. */
+  timeoutMs?: number;
+  /** Most requests waiting for the worker at once. Default 1024. */
+  maxPending?: number;
+  /** Worker script; default ./voice_worker.ts (tests substitute a faulty one). */
+  workerUrl?: URL;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 /** A worker holding every participant's voice stream. */
 export class VoiceWorkerPool {
-  #worker: Worker;
-  #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #worker!: Worker;
+  #pending = new Map<number, Pending>();
+  /** Samples pushed per open stream: where each stream's media clock stands. */
+  #streams = new Map<number, { pushed: number }>();
   #nextId = 1;
   #nextStream = 1;
-  #failure?: Error;
+  #ready = true;
+  #closed = false;
+  #restarts = 0;
+  readonly timeoutMs: number;
+  readonly maxPending: number;
 
-  private constructor(worker: Worker, readonly name: string, readonly card: Record<string, unknown>) {
+  private constructor(
+    private readonly modelsDir: string,
+    private readonly workerUrl: URL,
+    readonly name: string,
+    readonly card: Record<string, unknown>,
+    worker: Worker,
+    options: VoiceWorkerPoolOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxPending = options.maxPending ?? 1024;
+    if (!(this.timeoutMs > 0)) throw new RangeError("timeoutMs must be > 0");
+    if (!(this.maxPending >= 1)) throw new RangeError("maxPending must be ≥ 1");
+    this.#attach(worker);
+  }
+
+  /** Starts the worker and loads the voice model in it. */
+  static async start(modelsDir: string, options: VoiceWorkerPoolOptions = {}): Promise<VoiceWorkerPool> {
+    const url = options.workerUrl ?? new URL("./voice_worker.ts", import.meta.url);
+    const { worker, ready } = await VoiceWorkerPool.#spawn(url, modelsDir);
+    return new VoiceWorkerPool(modelsDir, url, ready.name, ready.card, worker, options);
+  }
+
+  static async #spawn(url: URL, modelsDir: string) {
+    const worker = new Worker(url, { type: "module" });
+    try {
+      const ready = await new Promise<{ name: string; card: Record<string, unknown> }>((resolve, reject) => {
+        worker.onmessage = (e: MessageEvent) => {
+          if (e.data.type === "ready") resolve(e.data);
+          else if (e.data.type === "init_error") reject(new Error(e.data.message));
+        };
+        worker.onerror = (e) => {
+          e.preventDefault();
+          reject(new Error(`voice worker failed to start: ${e.message}`));
+        };
+        worker.postMessage({ type: "init", modelsDir });
+      });
+      return { worker, ready };
+    } catch (err) {
+      worker.terminate();
+      throw err;
+    }
+  }
+
+  /** Workers started after the first (deaths and hangs). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Whether a replacement worker is starting (requests are refused meanwhile). */
+  get restarting(): boolean {
+    return !this.#ready && !this.#closed;
+  }
+
+  /** Requests waiting for the worker. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  #attach(worker: Worker): void {
     this.#worker = worker;
     worker.onmessage = (e: MessageEvent) => {
       const m = e.data;
       if (m.type !== "result") return;
       const p = this.#pending.get(m.id);
+      if (!p) return;
       this.#pending.delete(m.id);
-      if (m.error) p?.reject(new Error(m.error));
-      else p?.resolve(m.value);
+      clearTimeout(p.timer);
+      if (m.error) p.reject(new Error(m.error));
+      else p.resolve(m.value);
     };
     worker.onerror = (e) => {
       e.preventDefault();
-      this.#failure = new Error(`voice worker failed: ${e.message}`);
-      for (const p of this.#pending.values()) p.reject(this.#failure);
-      this.#pending.clear();
+      this.#fail(worker, `voice worker failed: ${e.message}`);
     };
   }
 
-  /** Starts the worker and loads the voice model in it. */
-  static async start(modelsDir: string): Promise<VoiceWorkerPool> {
-    const worker = new Worker(new URL("./voice_worker.ts", import.meta.url), { type: "module" });
-    const ready = await new Promise<{ name: string; card: Record<string, unknown> }>((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent) => {
-        if (e.data.type === "ready") resolve(e.data);
-        else if (e.data.type === "init_error") reject(new Error(e.data.message));
-      };
-      worker.onerror = (e) => {
-        e.preventDefault();
-        reject(new Error(`voice worker failed to start: ${e.message}`));
-      };
-      worker.postMessage({ type: "init", modelsDir });
+  /** The worker died or hung: fail what waits, start a new one, and reopen every stream in it. */
+  #fail(worker: Worker, message: string): void {
+    if (worker !== this.#worker || !this.#ready) return;
+    worker.terminate();
+    this.#rejectAll(new VoiceWorkerError(`${message}; voice worker restarted`));
+    if (this.#closed) return;
+    this.#ready = false;
+    this.#restarts++;
+    VoiceWorkerPool.#spawn(this.workerUrl, this.modelsDir).then(({ worker: w }) => {
+      if (this.#closed) return void w.terminate();
+      this.#attach(w);
+      for (const [stream, s] of this.#streams) {
+        // The new stream starts at the hop before the media time reached; the samples of that hop
+        // already sent were lost with the old worker and are replaced by silence.
+        const startFrame = Math.floor(s.pushed / HOP_SAMPLES);
+        w.postMessage({ type: "open", stream, startFrame });
+        const pad = new Float32Array(s.pushed - startFrame * HOP_SAMPLES);
+        if (pad.length) w.postMessage({ type: "push", stream, samples: pad }, [pad.buffer]);
+      }
+      this.#ready = true;
+    }, () => {
+      // A worker that cannot even load the model: voice stays unavailable (requests fail).
+      this.#closed = true;
     });
-    return new VoiceWorkerPool(worker, ready.name, ready.card);
+  }
+
+  #rejectAll(err: Error): void {
+    for (const p of this.#pending.values()) (clearTimeout(p.timer), p.reject(err));
+    this.#pending.clear();
   }
 
   #request<T>(msg: Record<string, unknown>): Promise<T> {
-    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new VoiceWorkerError("voice worker is closed"));
+    if (!this.#ready) return Promise.reject(new VoiceWorkerError("voice worker is restarting"));
+    if (this.#pending.size >= this.maxPending) {
+      return Promise.reject(new SchedulerOverloadError("voice", this.#pending.size));
+    }
     const id = this.#nextId++;
+    const worker = this.#worker;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.postMessage({ ...msg, id });
+      const timer = setTimeout(() => {
+        // The worker is hung (or hopelessly behind): this request fails, and so does the worker.
+        this.#pending.delete(id);
+        reject(new VoiceWorkerError(`voice analysis did not finish within ${this.timeoutMs} ms`));
+        this.#fail(worker, "voice worker did not answer");
+      }, this.timeoutMs);
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      worker.postMessage({ ...msg, id });
     });
   }
 
   /** A new participant's voice stage. */
   open(): VoiceStage {
     const stream = this.#nextStream++;
-    this.#worker.postMessage({ type: "open", stream });
+    const state = { pushed: 0 };
+    this.#streams.set(stream, state);
+    if (this.#ready && !this.#closed) this.#worker.postMessage({ type: "open", stream });
     return {
       push: (samples: Float32Array) => {
+        state.pushed += samples.length;
+        // While a new worker starts, audio is dropped; the stream resumes at its media time.
+        if (!this.#ready || this.#closed) return;
         const copy = samples.slice();
         this.#worker.postMessage({ type: "push", stream, samples: copy }, [copy.buffer]);
       },
       analyze: (span: AnalysisSpan) => this.#request<ModalityEstimate | null>({ type: "analyze", stream, span }),
       summary: (span: AnalysisSpan) => this.#request<object | null>({ type: "summary", stream, span }),
-      release: () => this.#worker.postMessage({ type: "release", stream }),
+      release: () => {
+        this.#streams.delete(stream);
+        if (this.#ready && !this.#closed) this.#worker.postMessage({ type: "release", stream });
+      },
     };
   }
 
-  /** Stops the worker. */
+  /** Stops the worker; requests still waiting fail at once. */
   close(): void {
+    this.#closed = true;
     this.#worker.terminate();
+    this.#rejectAll(new VoiceWorkerError("voice worker is closed"));
   }
 }

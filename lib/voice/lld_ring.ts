@@ -8,18 +8,24 @@ import { LLD_COUNT } from "./lld_names.ts";
 export class LldRing {
   readonly capacity: number;
   #data: Float32Array;
-  #end = 0; // absolute index of the next frame
+  #end: number; // absolute index of the next frame
+  readonly #first: number;
 
-  /** `capacity` in frames (≥ 1). */
-  constructor(capacity: number) {
+  /**
+   * `capacity` in frames (≥ 1); `first` is the absolute index of the first frame appended (a
+   * stream that joins a media clock mid-way, e.g. after a worker restart). Default 0.
+   */
+  constructor(capacity: number, first = 0) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("LldRing capacity must be an integer ≥ 1");
+    if (!Number.isInteger(first) || first < 0) throw new RangeError("LldRing first must be an integer ≥ 0");
     this.capacity = capacity;
     this.#data = new Float32Array(capacity * LLD_COUNT);
+    this.#first = this.#end = first;
   }
 
   /** Absolute index of the oldest retained frame. */
   get start(): number {
-    return Math.max(0, this.#end - this.capacity);
+    return Math.max(this.#first, this.#end - this.capacity);
   }
 
   /** Absolute index one past the newest frame. */
@@ -47,6 +53,6 @@ export class LldRing {
 
   /** Forgets every frame. */
   clear(): void {
-    this.#end = 0;
+    this.#end = this.#first;
   }
 }

@@ -19,6 +19,11 @@ export interface VoiceStreamOptions {
   historyMs?: number;
   /** Least voiced audio in a span for an estimate, in ms (≥ 0). Default 250. */
   minVoicedMs?: number;
+  /**
+   * Media frame (10 ms hop) of the first sample pushed, for a stream that starts mid-way through a
+   * participant's clock (a voice worker restarted). Default 0.
+   */
+  startFrame?: number;
 }
 
 /** Cheap acoustic summary of a span (for `utterance.end`). */
@@ -53,7 +58,7 @@ export class VoiceStream {
     if (!(historyMs >= 1000)) throw new RangeError("historyMs must be ≥ 1000");
     if (!(this.minVoicedMs >= 0)) throw new RangeError("minVoicedMs must be ≥ 0");
     this.model = model;
-    this.#ring = new LldRing(Math.ceil(historyMs / HOP_MS));
+    this.#ring = new LldRing(Math.ceil(historyMs / HOP_MS), options.startFrame ?? 0);
     this.#normalizer = new SpeakerNormalizer(model.normalization);
   }
 
@@ -75,14 +80,15 @@ export class VoiceStream {
 
   /**
    * Emotion estimate for [startMs, endMs): functionals → speaker normalisation → model →
-   * calibrated probabilities. Null when the span has less than `minVoicedMs` of voiced audio.
+   * calibrated probabilities. Null when the span has less than `minVoicedMs` of voiced audio, or
+   * no voiced frame at all (digital silence, no speech): never a confident guess from no data.
    * A final span also adds its features to the speaker's statistics (after predicting).
    */
   async analyze(span: AnalysisSpan): Promise<ModalityEstimate | null> {
     if (this.#released) throw new VoiceStreamError("analyze() after release()");
     const { llds, frames } = this.#frames(span);
     const voiced = countVoiced(llds, frames);
-    if (frames === 0 || voiced * HOP_MS < this.minVoicedMs) return null;
+    if (frames === 0 || voiced === 0 || voiced * HOP_MS < this.minVoicedMs) return null;
     const all = computeFunctionals(llds, frames)!;
     const x = this.model.featureIndices.map((i) => all[i]);
     const input = this.#normalizer.normalize(x);

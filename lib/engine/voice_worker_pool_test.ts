@@ -1,0 +1,91 @@
+/**
+ * The voice worker pool under faults: a hung worker makes requests fail with a typed error
+ * after `timeoutMs` (not hang), is replaced, and shutdown completes; the pool refuses requests
+ * beyond `maxPending` instead of queueing without bound; a real worker serves a stream.
+ */
+import assert from "node:assert/strict";
+import { SchedulerOverloadError } from "../inference/batch_scheduler.ts";
+import type { EventBody, SessionEvent } from "../protocol/events.ts";
+import type { SileroVad, VadRequest } from "../segment/silero_vad.ts";
+import { ParticipantStream } from "../session/participant.ts";
+import { DEFAULT_MODELS_DIR } from "./engine.ts";
+import { VoiceWorkerError, VoiceWorkerPool } from "./voice_worker_pool.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const HUNG = new URL("./testdata/hung_voice_worker.ts", import.meta.url);
+const span = { utteranceId: "u", startMs: 0, endMs: 1000, final: true };
+
+Deno.test("a hung voice worker fails requests with VoiceWorkerError after timeoutMs, is restarted, and closes", opts, async () => {
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, timeoutMs: 200 });
+  const stage = pool.open();
+  stage.push(new Float32Array(16000));
+  const t0 = performance.now();
+  await assert.rejects(stage.analyze(span), VoiceWorkerError);
+  assert.ok(performance.now() - t0 < 2000);
+  assert.equal(pool.restarts, 1);
+  while (pool.restarting) await new Promise((r) => setTimeout(r, 20));
+  const waiting = stage.analyze(span); // the new worker hangs too
+  pool.close();
+  await assert.rejects(waiting, /closed/);
+  await assert.rejects(stage.analyze(span), VoiceWorkerError);
+});
+
+Deno.test("the voice worker pool refuses requests beyond maxPending", opts, async () => {
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, timeoutMs: 5000, maxPending: 4 });
+  const stage = pool.open();
+  const waiting = Array.from({ length: 4 }, () => stage.analyze(span).catch((e) => e));
+  await assert.rejects(stage.analyze(span), SchedulerOverloadError);
+  pool.close();
+  for (const e of await Promise.all(waiting)) assert.ok(e instanceof VoiceWorkerError);
+});
+
+Deno.test("a participant whose voice worker hangs still gets its emotion and ends", opts, async () => {
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, timeoutMs: 300 });
+  let frame = 0;
+  const vad = {
+    inferNow: (req: VadRequest) =>
+      Promise.resolve(Float32Array.from({ length: req.count }, () => (frame++ >= 10 && frame < 40 ? 0.9 : 0.01))),
+  } as unknown as SileroVad;
+  const events: SessionEvent[] = [];
+  const text = {
+    estimate: () => Promise.resolve(null),
+    commit: () => {},
+  };
+  const p = new ParticipantStream({
+    sessionId: "s",
+    participantId: "p",
+    connection: 1,
+    vad,
+    stages: { createVoice: () => pool.open() },
+    text,
+    publish: (body: EventBody) => {
+      const e = { ...body, seq: events.length + 1, sessionId: "s", wallMs: 0 } as SessionEvent;
+      events.push(e);
+      return e;
+    },
+    options: { offline: true },
+  });
+  p.hello({ type: "hello", audio: { sampleRate: 16000, encoding: "f32le", channels: 1 } });
+  p.audio(new Uint8Array(new Float32Array(60 * 512).buffer));
+  const t0 = performance.now();
+  await p.end();
+  assert.ok(performance.now() - t0 < 5000, "end() does not wait on the hung worker");
+  assert.ok(events.some((e) => e.type === "utterance.end"));
+  const errors = events.filter((e) => e.type === "error") as Extract<SessionEvent, { type: "error" }>[];
+  assert.ok(errors.length >= 1 && errors.every((e) => e.code === "model_error"), JSON.stringify(errors));
+  assert.ok(events.some((e) => e.type === "participant.left"));
+  pool.close();
+});
+
+Deno.test("a real voice worker serves a stream", opts, async () => {
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { timeoutMs: 20_000 });
+  try {
+    const stage = pool.open();
+    const tone = Float32Array.from({ length: 32000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 140 * i) / 16000));
+    stage.push(tone);
+    const s = await stage.summary({ ...span, endMs: 2000 }) as { voicedRatio: number };
+    assert.ok(s.voicedRatio > 0.5, JSON.stringify(s));
+  } finally {
+    pool.close();
+  }
+});
