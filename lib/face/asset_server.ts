@@ -26,6 +26,12 @@ export const HARNESS_URL_PATH = "/harness.html";
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const STATIC_FACE_DIR = `${REPO_ROOT}static/face/`;
 const VENDOR_DIR = `${REPO_ROOT}node_modules/@mediapipe/tasks-vision/`;
+/** URL path of the onnxruntime-web dist folder (the pixel model runs on it in the page). */
+export const ORT_VENDOR_URL_PATH = "/vendor/onnxruntime-web";
+const ORT_DIR = `${REPO_ROOT}node_modules/onnxruntime-web/dist/`;
+/** URL path under which the repository's models/ folder is served (the pixel model). */
+export const MODELS_URL_PATH = "/models";
+const MODELS_DIR = `${REPO_ROOT}models/`;
 
 const CONTENT_TYPES: Record<string, string> = {
   js: "text/javascript",
@@ -33,12 +39,15 @@ const CONTENT_TYPES: Record<string, string> = {
   wasm: "application/wasm",
   html: "text/html",
   task: "application/octet-stream",
+  onnx: "application/octet-stream",
 };
 
 const HARNESS_HTML = `<!doctype html><meta charset="utf-8"><title>face harness</title>
 <script type="module">
 import * as batch from "/static/face/image_batch.js";
 globalThis.faceBatch = batch;
+import * as pixelBatch from "/static/face/pixel_batch.js";
+globalThis.pixelBatch = pixelBatch;
 globalThis.faceHarnessReady = true;
 </script>`;
 
@@ -91,6 +100,12 @@ export class FaceAssetServer {
     }
     if (path === MODEL_URL_PATH) return await fileResponse(this.modelPath);
     if (path.startsWith("/static/face/")) return await fileResponse(STATIC_FACE_DIR + path.slice(13));
+    if (path.startsWith(ORT_VENDOR_URL_PATH + "/")) {
+      return await fileResponse(ORT_DIR + path.slice(ORT_VENDOR_URL_PATH.length + 1));
+    }
+    if (path.startsWith(MODELS_URL_PATH + "/")) {
+      return await fileResponse(MODELS_DIR + path.slice(MODELS_URL_PATH.length + 1));
+    }
     if (path.startsWith(VENDOR_URL_PATH + "/")) {
       return await fileResponse(VENDOR_DIR + path.slice(VENDOR_URL_PATH.length + 1));
     }

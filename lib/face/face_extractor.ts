@@ -5,9 +5,15 @@
  *
  * Offline frames are measured in MediaPipe IMAGE mode (each frame alone): at the default
  * 5 fps, frames are 200 ms apart, which is too far for VIDEO-mode tracking to help, and it is
- * the mode the face model's training images were measured in.
+ * the mode the face model's training images were measured in. Each frame is prepared as the
+ * training images were (static/face/pixel_batch.js): small images and video frames are upscaled
+ * and padded, presentations tried in order until a face is found (presentationsFor), and the
+ * pixel model, when present in models/, scores the aligned crop in the page.
  */
+import { fileURLToPath } from "node:url";
 import { HeadlessFace } from "./headless_face.ts";
+import { presentationsFor } from "./fer_cache.ts";
+import { DEFAULT_PIXEL_MODEL_NAME } from "./pixel_model.ts";
 import type { FaceFrame } from "./face_frame.ts";
 
 /** Options for {@linkcode FaceExtractor.open}. */
@@ -24,6 +30,11 @@ export interface FaceExtractorOptions {
   ffmpeg?: string;
   /** Chromium executable; default "/usr/bin/chromium". */
   executablePath?: string;
+  /**
+   * Pixel model file under the repository's models/ run on each face crop (its probabilities become
+   * `pixelProbs`); default "face_cnn.onnx" when that file exists, null = none.
+   */
+  pixelModel?: string | null;
 }
 
 /** Raised when a file cannot be decoded into frames. */
@@ -68,7 +79,18 @@ export class FaceExtractor {
     const maxWidth = options.maxWidth ?? 640;
     if (!(Number.isInteger(maxWidth) && maxWidth >= 32)) throw new RangeError("maxWidth must be an integer ≥ 32");
     if (!((options.maxDurationInS ?? 3600) > 0)) throw new RangeError("maxDurationInS must be > 0");
-    const face = await HeadlessFace.open({ modelPath: options.modelPath, executablePath: options.executablePath });
+    let pixelModel = options.pixelModel === undefined ? `${DEFAULT_PIXEL_MODEL_NAME}.onnx` : options.pixelModel;
+    if (pixelModel && options.pixelModel === undefined) {
+      const exists = await Deno.stat(fileURLToPath(new URL(`../../models/${pixelModel}`, import.meta.url)))
+        .then(() => true, () => false);
+      if (!exists) pixelModel = null;
+    }
+    const face = await HeadlessFace.open({
+      modelPath: options.modelPath,
+      executablePath: options.executablePath,
+      pipeline: "prepared",
+      pixelModel: pixelModel ?? undefined,
+    });
     return new FaceExtractor(face, options);
   }
 
@@ -92,7 +114,16 @@ export class FaceExtractor {
       const bytes = new Uint8Array((end - start) * width * height * 3);
       for (let i = start; i < end; i++) bytes.set(frames[i].rgb, (i - start) * width * height * 3);
       const timesMs = Array.from({ length: end - start }, (_, k) => image ? 0 : ((start + k) * 1000) / this.fps);
-      const r = await this.face.measure({ bytes, width, height, channels: 3, count: end - start, timesMs });
+      const presentations = presentationsFor(width, height);
+      const r = await this.face.measure({
+        bytes,
+        width,
+        height,
+        channels: 3,
+        count: end - start,
+        timesMs,
+        presentations,
+      });
       out.push(...r.frames);
       start = end - FRAMES_PER_CALL;
     }

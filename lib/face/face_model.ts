@@ -7,6 +7,8 @@ import { EMOTIONS, NUM_EMOTIONS } from "../emotion/labels.ts";
 import { BatchScheduler, type BatchSchedulerOptions } from "../inference/batch_scheduler.ts";
 import { ModelLoadError, OnnxModel, ort } from "../inference/onnx_model.ts";
 import { FACE_FEATURE_DIM } from "./face_features.ts";
+import { DEFAULT_PIXEL_MODEL_NAME, parsePixelCombination, type PixelCombination, pooledProbs } from "./pixel_model.ts";
+import { softmax } from "../emotion/affect.ts";
 
 /** Default model file stem in the models directory. */
 export const DEFAULT_FACE_MODEL_NAME = "face_mlp";
@@ -17,6 +19,11 @@ export interface FaceModelOptions {
   scheduler?: BatchSchedulerOptions;
   /** File stem: loads `<modelsDir>/<stem>.onnx` and `<stem>.card.json`. Default "face_mlp". */
   stem?: string;
+  /**
+   * Card stem of the pixel model whose `combination` pools the browser's `pixelProbs` with this model; default
+   * "face_cnn" (used when `<modelsDir>/face_cnn.card.json` exists and was fitted with this model), null = never.
+   */
+  pixelStem?: string | null;
 }
 
 /** A loaded face model. */
@@ -33,6 +40,8 @@ export class FaceModel {
     /** Temperature from the card's calibration: probs = softmax(logits / temperature). */
     readonly temperature: number,
     schedulerOptions: BatchSchedulerOptions | undefined,
+    /** Pooling with the browser's pixel-model probabilities, when a pixel card is present. */
+    readonly pixel: (PixelCombination & { name: string }) | null = null,
   ) {
     this.scheduler = new BatchScheduler((rows) => this.logitsBatch(rows), { name: "face", ...schedulerOptions });
   }
@@ -58,8 +67,18 @@ export class FaceModel {
     if (dim !== FACE_FEATURE_DIM) {
       throw new ModelLoadError(`${cardPath}: model takes ${dim} features, this code computes ${FACE_FEATURE_DIM}`);
     }
+    const pixel = await loadPixelCombination(modelsDir, options.pixelStem, card.name);
     const onnx = await OnnxModel.load(`${modelsDir}/${stem}.onnx`, { inputs: ["features"], outputs: ["logits"] });
-    return new FaceModel(onnx, card, `${card.name}@${card.version}`, temperature, options.scheduler);
+    return new FaceModel(onnx, card, `${card.name}@${card.version}`, temperature, options.scheduler, pixel);
+  }
+
+  /**
+   * Calibrated probabilities of one frame: softmax(logits / temperature), or, with the browser's pixel-model
+   * probabilities and a pixel card, the card's log-linear pooling of both.
+   */
+  frameProbs(logits: ArrayLike<number>, pixelProbs?: readonly number[]): number[] {
+    if (this.pixel && pixelProbs) return pooledProbs(this.pixel, logits, pixelProbs);
+    return softmax(Array.from(logits), this.temperature);
   }
 
   /** Logits of one feature vector, batched with other callers' requests. */
@@ -82,4 +101,26 @@ export class FaceModel {
   async release(): Promise<void> {
     await this.onnx.release();
   }
+}
+
+async function loadPixelCombination(
+  modelsDir: string,
+  stem: string | null | undefined,
+  blendName: string,
+): Promise<(PixelCombination & { name: string }) | null> {
+  if (stem === null) return null;
+  const path = `${modelsDir}/${stem ?? DEFAULT_PIXEL_MODEL_NAME}.card.json`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (stem === undefined && err instanceof Deno.errors.NotFound) return null; // the default is optional
+    throw new ModelLoadError(`cannot read pixel model card ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const card = JSON.parse(text);
+  const c = parsePixelCombination(card, path);
+  if (c.blendModel !== blendName) {
+    throw new ModelLoadError(`${path}: combination fitted with ${c.blendModel}, this face model is ${blendName}`);
+  }
+  return { ...c, name: `${card.name}@${card.version}` };
 }

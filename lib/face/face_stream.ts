@@ -8,7 +8,7 @@
  * never count as a neutral face. Dynamics statistics (blendshape velocities, head motion) are
  * not model inputs: still photos carry no motion to train them on.
  */
-import { normalizedEntropy, softmax, valenceArousal } from "../emotion/affect.ts";
+import { normalizedEntropy, valenceArousal } from "../emotion/affect.ts";
 import { NUM_EMOTIONS } from "../emotion/labels.ts";
 import type { AnalysisSpan, ModalityEstimate } from "../modality/estimate.ts";
 import { FACE_FEATURE_DIM, faceFeatures } from "./face_features.ts";
@@ -50,6 +50,8 @@ export interface FaceStreamStats {
 interface Entry {
   timeMs: number;
   features: Float32Array | null;
+  /** The browser pixel model's probabilities, pooled with the blendshape model when present. */
+  pixelProbs?: number[];
   probs?: Promise<number[]>;
 }
 
@@ -102,7 +104,7 @@ export class FaceStream {
       if (gap !== "no-face") this.stats.unscorable++;
       features = null;
     }
-    frames.push({ timeMs: frame.timeMs, features });
+    frames.push({ timeMs: frame.timeMs, features, pixelProbs: features ? frame.pixelProbs : undefined });
     this.stats.accepted++;
     let drop = 0;
     while (drop < frames.length && frames[drop].timeMs < frame.timeMs - this.bufferMs) drop++;
@@ -157,7 +159,7 @@ export class FaceStream {
   /** Calibrated probabilities of one frame, computed once and shared by overlapping spans. */
   #probs(entry: Entry): Promise<number[]> {
     if (entry.probs) return entry.probs;
-    const p = this.model.logits(entry.features!).then((l) => softmax(l, this.model.temperature));
+    const p = this.model.logits(entry.features!).then((l) => this.model.frameProbs(l, entry.pixelProbs));
     entry.probs = p;
     // a failed batch (e.g. an overloaded queue) may be retried by a later span
     p.catch(() => {

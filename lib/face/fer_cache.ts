@@ -32,6 +32,23 @@ export const EXTRACTION_ATTEMPTS: readonly { scale: number; pad: number }[] = [
   { scale: 3, pad: 1 },
 ];
 
+/** Shorter side, in pixels, that presentations scale an image up to (a 48-px FER image: 4×). */
+export const MIN_PRESENTED_SIDE = 192;
+
+/**
+ * How analysis presents an image or video frame to the detector, so that it is prepared as the training images
+ * were: an image whose shorter side is under MIN_PRESENTED_SIDE gets EXTRACTION_ATTEMPTS with the scales
+ * stretched to reach that side (a 48×48 image gets exactly the training presentations); a larger one is tried as
+ * it is, then with a border of half its size (a face filling the frame).
+ */
+export function presentationsFor(width: number, height: number): { scale: number; pad: number }[] {
+  const side = Math.min(width, height);
+  if (!(side > 0)) throw new RangeError(`bad image size ${width}×${height}`);
+  if (side >= MIN_PRESENTED_SIDE) return [{ scale: 1, pad: 0 }, { scale: 1, pad: 0.5 }];
+  const k = MIN_PRESENTED_SIDE / (EXTRACTION_ATTEMPTS[0].scale * side);
+  return EXTRACTION_ATTEMPTS.map((a) => ({ scale: a.scale * k, pad: a.pad }));
+}
+
 /** Writes a frame into a record (a frame without a face leaves zeros). */
 export function encodeRecord(frame: FaceFrame, attempt: number, out: Float32Array, offset = 0): void {
   out.fill(0, offset, offset + RECORD.length);

@@ -4,7 +4,7 @@
  * One browser and one page serve many batches; raw images travel over loopback only.
  */
 import { type Browser, chromium, type Page } from "playwright-core";
-import { FaceAssetServer, HARNESS_URL_PATH } from "./asset_server.ts";
+import { FaceAssetServer, HARNESS_URL_PATH, MODELS_URL_PATH } from "./asset_server.ts";
 import type { FaceFrame } from "./face_frame.ts";
 
 /** Raised when Chromium cannot start or the page fails. */
@@ -28,6 +28,14 @@ export interface HeadlessFaceOptions {
   executablePath?: string;
   /** Longest one page call may take, in ms; default 600000. */
   timeoutMs?: number;
+  /**
+   * Page pipeline: "plain" (default, static/face/image_batch.js: one presentation per image) or
+   * "prepared" (static/face/pixel_batch.js: presentations tried in order, aligned crops, and the
+   * pixel model when `pixelModel` is given).
+   */
+  pipeline?: "plain" | "prepared";
+  /** File name of the pixel model under models/ (e.g. "face_cnn.onnx"); "prepared" only. */
+  pixelModel?: string;
 }
 
 /** One batch of raw images, stored back to back. */
@@ -48,6 +56,23 @@ export interface ImageBatch {
   pad?: number;
   /** Per-image media time in ms; default 0 for all. */
   timesMs?: number[];
+  /** "prepared" pipeline: presentations tried in order until a face is found. */
+  presentations?: readonly { scale: number; pad: number }[];
+  /** "prepared" pipeline: also return the aligned crops. */
+  crops?: boolean;
+}
+
+/** What {@linkcode HeadlessFace.measure} returns. */
+export interface MeasuredBatch {
+  frames: FaceFrame[];
+  /** Page time for the batch, ms. */
+  ms: number;
+  /** "prepared": 1-based presentation that found each face (0 = none). */
+  attempts?: number[];
+  /** "prepared" with a pixel model: page time spent in it, ms. */
+  pixelMs?: number;
+  /** "prepared" with crops: CROP_SIZE² gray bytes per image, zeros without a face. */
+  crops?: Uint8Array;
 }
 
 /** Chromium flags for a quiet, reproducible headless run. */
@@ -90,11 +115,18 @@ export class HeadlessFace {
         .catch((e) => {
           throw new HeadlessFaceError(`harness did not load: ${errors.join("; ") || (e as Error).message}`);
         });
+      const pipeline = options.pipeline ?? "plain";
+      const harness = pipeline === "prepared" ? "pixelBatch" : "faceBatch";
       await page.evaluate(
-        (o) => (globalThis as any).faceBatch.init(o),
-        { landmarks: options.landmarks ?? "subset", minFaceDetectionConfidence: options.minFaceDetectionConfidence },
+        ([h, o]) => (globalThis as any)[h].init(o),
+        [harness, {
+          landmarks: options.landmarks ?? "subset",
+          minFaceDetectionConfidence: options.minFaceDetectionConfidence,
+          pixelModelUrl: options.pixelModel ? `${MODELS_URL_PATH}/${options.pixelModel}` : undefined,
+        }] as const,
       );
       const self = new HeadlessFace(server, browser as Browser, page, userDataDir);
+      self.#harness = harness;
       self.#context = context;
       return self;
     } catch (err) {
@@ -107,16 +139,21 @@ export class HeadlessFace {
   }
 
   #context: { close(): Promise<void> } | undefined;
+  #harness = "faceBatch";
 
   /** Measures a batch of images; returns one frame per image and the page's processing time in ms. */
-  async measure(batch: ImageBatch): Promise<{ frames: FaceFrame[]; ms: number }> {
+  async measure(batch: ImageBatch): Promise<MeasuredBatch> {
     const expected = batch.width * batch.height * batch.channels * batch.count;
     if (batch.bytes.length !== expected) {
       throw new RangeError(`batch has ${batch.bytes.length} bytes, expected ${expected}`);
     }
     const url = this.server.putBlob(batch.bytes);
     const { bytes: _bytes, ...req } = batch;
-    return await this.page.evaluate((r) => (globalThis as any).faceBatch.measure(r), { ...req, url });
+    const out = await this.page.evaluate(
+      ([h, r]) => (globalThis as any)[h].measure(r),
+      [this.#harness, { ...req, url }] as const,
+    ) as Omit<MeasuredBatch, "crops"> & { crops?: string };
+    return { ...out, crops: out.crops === undefined ? undefined : decodeBase64(out.crops) };
   }
 
   /**
@@ -134,10 +171,17 @@ export class HeadlessFace {
 
   /** Closes the page, the browser and the server. */
   async close(): Promise<void> {
-    await this.page.evaluate(() => (globalThis as any).faceBatch.close()).catch(() => {});
+    await this.page.evaluate((h) => (globalThis as any)[h].close(), this.#harness).catch(() => {});
     await this.#context?.close().catch(() => {});
     await this.browser?.close().catch(() => {});
     await this.server.close();
     await Deno.remove(this.userDataDir, { recursive: true }).catch(() => {});
   }
+}
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }

@@ -89,6 +89,11 @@ export interface FaceFrame {
   landmarks?: number[];
   /** Image width / height (> 0); lets landmark geometry be measured undistorted. Optional. */
   aspect?: number;
+  /**
+   * The browser pixel model's raw probabilities (7, EMOTIONS order, each in [0, 1], summing to 1 ± 0.01) for the
+   * aligned face crop (static/face/pixel_model.js); optional, only with `present`. Pixels themselves never travel.
+   */
+  pixelProbs?: number[];
 }
 
 /** Raised for a malformed `face` message; the participant's session reports it and carries on. */
@@ -101,7 +106,18 @@ export class FaceFrameError extends Error {
 }
 
 const HEAD_POSE_LIMIT_DEG = 180;
-const KNOWN_KEYS = new Set(["type", "timeMs", "present", "blendshapes", "headPose", "landmarks", "aspect"]);
+const KNOWN_KEYS = new Set([
+  "type",
+  "timeMs",
+  "present",
+  "blendshapes",
+  "headPose",
+  "landmarks",
+  "aspect",
+  "pixelProbs",
+]);
+/** Length of `pixelProbs` (the emotion classes). */
+export const NUM_PIXEL_PROBS = 7;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -171,6 +187,15 @@ export function parseFaceFrame(value: unknown): FaceFrame {
       throw new FaceFrameError("face: aspect must be a number in (0, 100)");
     }
     frame.aspect = a;
+  }
+  if (value.pixelProbs !== undefined) {
+    if (!present) throw new FaceFrameError("face: pixelProbs must be absent when present is false");
+    const p = unitArray(value.pixelProbs, "pixelProbs");
+    const sum = p.reduce((a, b) => a + b, 0);
+    if (p.length !== NUM_PIXEL_PROBS || !(Math.abs(sum - 1) <= 0.01)) {
+      throw new FaceFrameError(`face: pixelProbs must hold ${NUM_PIXEL_PROBS} probabilities summing to 1`);
+    }
+    frame.pixelProbs = p.slice();
   }
   return frame;
 }

@@ -4,14 +4,16 @@
  *
  * Measures every FER2013 image of the given splits with the browser face tracker (headless
  * Chromium, MediaPipe FaceLandmarker in IMAGE mode) and caches blendshapes, head pose and the
- * 478 landmarks outside the repo (default ~/.cache/affectstream/face). Each 48×48 image is
- * upscaled and padded (EXTRACTION_ATTEMPTS); an image with no face after every attempt is
+ * 478 landmarks outside the repo (default ~/.cache/affectstream/face), and the aligned 48×48
+ * gray crops of the pixel model (`NNNNNN.crops.u8`, static/face/pixel_crop.js). Each 48×48 image
+ * is upscaled and padded (EXTRACTION_ATTEMPTS); an image with no face after every attempt is
  * stored as "no face" and left out of training. Resumable: finished chunks are skipped.
  */
 import { parseArgs } from "node:util";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
 import { HeadlessFace } from "../../lib/face/headless_face.ts";
+import { CROP_SIZE } from "../../static/face/pixel_crop.js";
 import { defaultFaceCacheDir, encodeRecord, EXTRACTION_ATTEMPTS, RECORD } from "../../lib/face/fer_cache.ts";
 
 const FER_SIZE = 48;
@@ -37,7 +39,9 @@ const outDir = values.out ?? defaultFaceCacheDir();
 const chunkSize = Number(values.chunk);
 if (!(chunkSize >= 1)) throw new RangeError("--chunk must be ≥ 1");
 
-const face = await HeadlessFace.open({ modelPath, landmarks: "all" });
+// The prepared pipeline (static/face/pixel_batch.js) is the one analysis uses: presentations
+// tried in order, and the aligned crop the pixel model is trained on, cut by the same page code.
+const face = await HeadlessFace.open({ modelPath, landmarks: "all", pipeline: "prepared" });
 const summary: Record<string, unknown> = {};
 try {
   for (const split of values.splits!.split(",")) {
@@ -60,28 +64,23 @@ try {
           cached = true;
         }
       } catch { /* not extracted yet */ }
+      const cropFile = `${outDir}/${split}/${String(start).padStart(6, "0")}.crops.u8`;
+      const cropBytes = count * CROP_SIZE * CROP_SIZE;
+      if (cached) cached = await Deno.stat(cropFile).then((s) => s.size === cropBytes, () => false);
       if (!cached) {
-        let pending = Array.from({ length: count }, (_, i) => i);
-        for (let a = 0; a < EXTRACTION_ATTEMPTS.length && pending.length; a++) {
-          const bytes = new Uint8Array(pending.length * FER_PIXELS);
-          pending.forEach((i, k) =>
-            bytes.set(raw.subarray((start + i) * FER_PIXELS, (start + i + 1) * FER_PIXELS), k * FER_PIXELS)
-          );
-          const { frames } = await face.measure({
-            bytes,
-            width: FER_SIZE,
-            height: FER_SIZE,
-            channels: 1,
-            count: pending.length,
-            ...EXTRACTION_ATTEMPTS[a],
-          });
-          const still: number[] = [];
-          frames.forEach((f, k) => {
-            if (f.present) encodeRecord(f, a + 1, records, pending[k] * RECORD.length);
-            else still.push(pending[k]);
-          });
-          pending = still;
-        }
+        const bytes = raw.subarray(start * FER_PIXELS, (start + count) * FER_PIXELS);
+        const r = await face.measure({
+          bytes,
+          width: FER_SIZE,
+          height: FER_SIZE,
+          channels: 1,
+          count,
+          presentations: EXTRACTION_ATTEMPTS,
+          crops: true,
+        });
+        r.frames.forEach((f, k) => encodeRecord(f, r.attempts![k], records, k * RECORD.length));
+        await Deno.writeFile(cropFile + ".tmp", r.crops!);
+        await Deno.rename(cropFile + ".tmp", cropFile);
         const tmp = file + ".tmp";
         await Deno.writeFile(tmp, new Uint8Array(records.buffer));
         await Deno.rename(tmp, file);

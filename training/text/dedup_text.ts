@@ -56,7 +56,8 @@ if (import.meta.main) {
     },
   });
   const seen = await trainingTexts(values.data!);
-  const perCorpus: Record<string, { train: number; devLabelled: number; devInTrain: number; devInOwnTrain: number }> = {};
+  const perCorpus: Record<string, { train: number; devLabelled: number; devInTrain: number; devInOwnTrain: number }> =
+    {};
   for (const c of DEV_CORPORA) {
     const own = await trainingTexts(values.data!, [c]);
     let labelled = 0, dup = 0, ownDup = 0;
