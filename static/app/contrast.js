@@ -51,3 +51,20 @@ export function contrastRatio(a, b) {
   const la = relativeLuminance(ca), lb = relativeLuminance(cb);
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
 }
+
+/**
+ * The opaque colour behind `element`: the background colours from it up to the root, composited
+ * over white (the canvas colour). `style` is getComputedStyle (injected, so this runs in Deno too).
+ * Background images (gradients) are not read: elements that have them also set a background-color.
+ */
+export function effectiveBackground(element, style) {
+  const layers = [];
+  for (let n = element; n; n = n.parentElement) {
+    const c = parseColor(style(n).backgroundColor);
+    if (c && c[3] > 0) layers.push(c);
+    if (c && c[3] === 1) break;
+  }
+  let bg = [255, 255, 255, 1];
+  for (const c of layers.reverse()) bg = composite(c, bg);
+  return bg;
+}

@@ -60,7 +60,7 @@ export function renderFusionExplanation(root, e) {
                 el(
                   "td",
                   { title: `p ${percent(q.prob)}, weight ${percent(q.weight)}` },
-                  `${percent(q.prob)} × w ${q.weight.toFixed(2)} → ${signed(q.contribution)}`,
+                  `${probText(q.prob)} × w ${q.weight.toFixed(2)} → ${signed(q.contribution)}`,
                 )
               ),
               el("td", {}, signed(c.total)),
@@ -70,4 +70,9 @@ export function renderFusionExplanation(root, e) {
       ),
     ),
   );
+}
+
+/** A probability as a percentage, with two decimals below 1 % (where the logs differ most). */
+function probText(p) {
+  return p < 0.01 ? `${(p * 100).toFixed(2)} %` : percent(p);
 }

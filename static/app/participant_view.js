@@ -148,6 +148,7 @@ export class ParticipantView {
     if (!e) {
       this.labelEl.textContent = "no estimate yet";
       this.labelEl.dataset.label = "";
+      this.labelEl.dataset.utteranceId = "";
       this.labelEl.classList.add("none");
       if (this.modelsLoaded === false) {
         this.labelEl.textContent = "not labelled";
@@ -163,6 +164,8 @@ export class ParticipantView {
     this.labelEl.classList.remove("none");
     this.labelEl.textContent = e.label;
     this.labelEl.dataset.label = e.label;
+    this.labelEl.dataset.utteranceId = e.utteranceId;
+    this.labelEl.dataset.kind = e.type;
     const kind = e.type === "emotion.partial"
       ? "partial, utterance in progress"
       : e.type === "emotion.update"

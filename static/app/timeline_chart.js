@@ -84,6 +84,10 @@ export class TimelineChart {
       }))
       : ["valence", "arousal"].map((name) => ({ ...AFFECT_STYLE[name], value: (p) => p[name], fmt: signed }));
     const ends = [];
+    // Which estimate the right-end labels show, for tests and debugging: always the headline's.
+    const last = visible[visible.length - 1];
+    this.canvas.dataset.endUtterance = last?.utteranceId ?? "";
+    this.canvas.dataset.endKind = last?.kind ?? "";
     ctx.save();
     ctx.beginPath();
     ctx.rect(x0, y0 - 1, x1 - x0, y1 - y0 + 2);
