@@ -2,8 +2,8 @@
  * Known words of the shared English speech, from file names: RAVDESS statements (field SS:
  * 01 "Kids are talking by the door", 02 "Dogs are sitting by the door"; Livingstone & Russo 2018)
  * and GRID sentences (Cooke et al. 2006: six words command colour preposition letter digit
- * adverb, encoded by the first letter of each word except the digit, e.g. bbaf2n = "bin blue at
- * f two now"; the letter is spoken as its name, written here as the letter).
+ * adverb, encoded by the first letter of each word except the digit (z = zero), e.g. bbaf2n =
+ * "bin blue at f two now"; the letter is spoken as its name, written here as the letter).
  */
 
 const RAVDESS_STATEMENTS: Record<string, string> = {
@@ -32,10 +32,17 @@ const GRID = {
  */
 export function gridTranscript(fileName: string): string | undefined {
   const stem = fileName.replace(/^.*\//, "").replace(/\.\w+$/, "");
-  const m = /([blps])([bgrw])([abiw])([a-z])(\d)([anps])$/.exec(stem);
+  const m = /([blps])([bgrw])([abiw])([a-z])([0-9z])([anps])$/.exec(stem);
   if (!m) return undefined;
   const g = GRID as unknown as Record<string, Record<string, string>>;
-  return [g.command[m[1]], g.colour[m[2]], g.preposition[m[3]], m[4], GRID.digit[Number(m[5])], g.adverb[m[6]]]
+  return [
+    g.command[m[1]],
+    g.colour[m[2]],
+    g.preposition[m[3]],
+    m[4],
+    GRID.digit[m[5] === "z" ? 0 : Number(m[5])],
+    g.adverb[m[6]],
+  ]
     .join(" ");
 }
 

@@ -22,6 +22,7 @@ Deno.test("known transcripts come from RAVDESS and GRID file names", () => {
   assert.equal(ravdessTranscript("03-01-05-02-02-01-12.flac"), "dogs are sitting by the door");
   assert.equal(gridTranscript("grid_bbaf2n.mpg"), "bin blue at f two now");
   assert.equal(gridTranscript("grid_id2_vcd_swwp2s.mpg"), "set white with p two soon");
+  assert.equal(gridTranscript("grid_lwbsza.mpg"), "lay white by s zero again");
   assert.equal(gridTranscript("notgrid.mp4"), undefined);
 });
 

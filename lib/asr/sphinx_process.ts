@@ -10,6 +10,7 @@
  * US English only.
  */
 import { join } from "node:path";
+import { calibrate, type CalibrationMap, SPHINX_CALIBRATION } from "./confidence_calibration.ts";
 import { type Recognition, type RecognizedWord, toS16le, utteranceConfidence } from "./recognizer.ts";
 import { drainInto, readLines, type RecognizerProcess, TailBuffer } from "./recognizer_process.ts";
 
@@ -27,6 +28,11 @@ export interface SphinxOptions {
   modelDir?: string;
   /** Further `-name value` arguments (e.g. `["-lw", "8"]`). */
   extraArgs?: string[];
+  /**
+   * Map from the lattice posterior to P(word right); default the fitted one
+   * (asr_calibration.json); null reports raw posteriors (what the fit itself needs).
+   */
+  calibration?: CalibrationMap | null;
 }
 
 /** Name of the end-marker utterance (100 ms of silence). */
@@ -62,7 +68,10 @@ export class SphinxProcess implements RecognizerProcess {
   #stderr = new TailBuffer();
   #dead?: string;
 
-  private constructor(child: Deno.ChildProcess, dir: string) {
+  #calibration: CalibrationMap | null;
+
+  private constructor(child: Deno.ChildProcess, dir: string, calibration: CalibrationMap | null) {
+    this.#calibration = calibration;
     this.#child = child;
     this.#dir = dir;
     this.#stdin = child.stdin.getWriter();
@@ -128,7 +137,7 @@ export class SphinxProcess implements RecognizerProcess {
         } (apt-get install pocketsphinx)`,
       );
     }
-    return new SphinxProcess(child, dir);
+    return new SphinxProcess(child, dir, options.calibration === undefined ? SPHINX_CALIBRATION : options.calibration);
   }
 
   async recognize(pcm16k: Float32Array, _utteranceId: string): Promise<Recognition> {
@@ -147,6 +156,11 @@ export class SphinxProcess implements RecognizerProcess {
       this.#pending = undefined;
       await Deno.remove(path).catch(() => {});
     }
+  }
+
+  /** The child's process id (for CPU accounting in measurements). */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   kill(): void {
@@ -176,7 +190,9 @@ export class SphinxProcess implements RecognizerProcess {
           text: f[4].toLowerCase(),
           startMs: Math.round(start * 1000),
           endMs: Math.round((start + dur) * 1000),
-          confidence: Math.min(1, Math.max(0, conf)),
+          confidence: this.#calibration
+            ? calibrate(Math.min(1, Math.max(0, conf)), this.#calibration)
+            : Math.min(1, Math.max(0, conf)),
         });
       }
     }
