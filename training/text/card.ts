@@ -12,199 +12,31 @@ import {
 } from "../../lib/text/corpus/mod.ts";
 import { OOV_BUCKETS } from "../../lib/text/tokenizer.ts";
 
-/**
- * Dev metrics after the first epoch of two otherwise identical 7-epoch runs (emb 96, channels 96, seed 13),
- * measured on the shared 2-core machine; both were stopped early to save CPU. Reproduce with
- * `/usr/bin/python3 training/text/train.py --dataset ~/.cache/affectstream/text/dataset.json --out-dir /tmp/x
- * --report /tmp/x/r.json --epochs 7 --pretrain-epochs 0` (and `2`).
- */
-export const PRETRAINING_ABLATION = {
-  protocol: "dev metrics after epoch 1 of 7 (PyTorch), same seed and data, 2 skip-gram epochs vs none",
-  withoutPretraining: {
-    meld_weighted_f1: 0.368,
-    meld_sentiment_weighted_f1: 0.502,
-    emorynlp_weighted_f1: 0.310,
-    emocontext_micro_f1: 0.719,
-    goemotions_ekman_macro_f1: 0.325,
-    mean: 0.445,
-  },
-  withPretraining: {
-    meld_weighted_f1: 0.437,
-    meld_sentiment_weighted_f1: 0.611,
-    emorynlp_weighted_f1: 0.332,
-    emocontext_micro_f1: 0.727,
-    goemotions_ekman_macro_f1: 0.473,
-    mean: 0.516,
-  },
-  note: "without pretraining, epoch 2 reached mean 0.475, still below epoch 1 with it",
-};
+/** Where the scripts write the text model's result tables (recipe history, deduplicated dev figures). */
+export const TEXT_RESULTS_DIR = new URL("./results/", import.meta.url).pathname;
 
-/**
- * Full 6-epoch runs (PyTorch dev metrics, seed 13) of the first recipe (MELD weight 1, embedding LR 1×,
- * 2 skip-gram epochs) and the shipped one (MELD weight 2, embedding LR 0.3×, 3 skip-gram epochs). The
- * differences are of the size seed noise can make; the shipped recipe was kept for MELD and EmoContext.
- */
-export const RECIPE_COMPARISON = {
-  first: {
-    meld_weighted_f1: 0.520,
-    meld_sentiment_weighted_f1: 0.646,
-    emorynlp_weighted_f1: 0.400,
-    emocontext_micro_f1: 0.704,
-    goemotions_ekman_macro_f1: 0.566,
-    mean: 0.567,
-  },
-  shipped: {
-    meld_weighted_f1: 0.528,
-    meld_sentiment_weighted_f1: 0.661,
-    emorynlp_weighted_f1: 0.387,
-    emocontext_micro_f1: 0.725,
-    goemotions_ekman_macro_f1: 0.551,
-    mean: 0.570,
-  },
-  alternative: {
-    recipe: "MELD weight 2, dropout 0.4, embedding LR 1×, 3 skip-gram epochs",
-    meld_weighted_f1: 0.526,
-    meld_sentiment_weighted_f1: 0.654,
-    emorynlp_weighted_f1: 0.387,
-    emocontext_micro_f1: 0.720,
-    goemotions_ekman_macro_f1: 0.556,
-    mean: 0.569,
-  },
-};
+/** The result tables the card quotes, read from TEXT_RESULTS_DIR (missing files give undefined). */
+export interface TextResults {
+  /** results/recipe_history.json: pretraining ablation, recipe comparison and search of text_emotion@2. */
+  // deno-lint-ignore no-explicit-any
+  recipeHistory?: any;
+  /** results/dev_dedup.json (training/text/dedup_text.ts): dev figures with and without cross-split duplicates. */
+  // deno-lint-ignore no-explicit-any
+  devDedup?: any;
+}
 
-/**
- * The recipe search of text_emotion@2 (PyTorch dev metrics, seed 13, 6 epochs unless stated; best epoch by the
- * mean of the five metrics; embeddings and convolutions 96 wide and 3 skip-gram epochs unless stated). `classPower` weights each single-label example by (N_k/(C_k·N_kc))^power within its
- * corpus (training/text/text_training.py example_weights). Reproduce one row:
- * `/usr/bin/python3 training/text/train.py --dataset ~/.cache/affectstream/text/dataset.json --out-dir /tmp/x
- * --report /tmp/x/r.json --class-power P --meld-weight W [--members M] [--epochs E]`.
- */
-export const RECIPE_SEARCH = [
-  {
-    classPower: 0,
-    meldWeight: 2,
-    members: 1,
-    meld: 0.529,
-    sentiment: 0.655,
-    emorynlp: 0.395,
-    emocontext: 0.717,
-    goemotions: 0.558,
-    mean: 0.571,
-  },
-  {
-    classPower: 0,
-    meldWeight: 2,
-    members: 2,
-    meld: 0.526,
-    sentiment: 0.641,
-    emorynlp: 0.400,
-    emocontext: 0.723,
-    goemotions: 0.559,
-    mean: 0.570,
-  },
-  {
-    classPower: 0,
-    meldWeight: 2,
-    members: 3,
-    meld: 0.522,
-    sentiment: 0.643,
-    emorynlp: 0.401,
-    emocontext: 0.726,
-    goemotions: 0.556,
-    mean: 0.570,
-  },
-  {
-    classPower: 0,
-    meldWeight: 2,
-    members: 1,
-    epochs: 10,
-    meld: 0.526,
-    sentiment: 0.650,
-    emorynlp: 0.390,
-    emocontext: 0.719,
-    goemotions: 0.561,
-    mean: 0.569,
-  },
-  {
-    classPower: 0.5,
-    meldWeight: 2,
-    members: 1,
-    meld: 0.538,
-    sentiment: 0.641,
-    emorynlp: 0.409,
-    emocontext: 0.724,
-    goemotions: 0.573,
-    mean: 0.577,
-  },
-  {
-    classPower: 1,
-    meldWeight: 2,
-    members: 1,
-    meld: 0.513,
-    sentiment: 0.631,
-    emorynlp: 0.398,
-    emocontext: 0.722,
-    goemotions: 0.547,
-    mean: 0.562,
-  },
-  {
-    classPower: 0.7,
-    meldWeight: 3,
-    members: 1,
-    meld: 0.535,
-    sentiment: 0.645,
-    emorynlp: 0.407,
-    emocontext: 0.710,
-    goemotions: 0.568,
-    mean: 0.573,
-  },
-  {
-    classPower: 0.5,
-    meldWeight: 4,
-    members: 1,
-    meld: 0.545,
-    sentiment: 0.632,
-    emorynlp: 0.396,
-    emocontext: 0.721,
-    goemotions: 0.563,
-    mean: 0.571,
-  },
-  {
-    classPower: 0.5,
-    meldWeight: 6,
-    members: 1,
-    meld: 0.542,
-    sentiment: 0.644,
-    emorynlp: 0.393,
-    emocontext: 0.732,
-    goemotions: 0.575,
-    mean: 0.577,
-  },
-  {
-    classPower: 0.5,
-    meldWeight: 4,
-    members: 1,
-    pretrainEpochs: 6,
-    meld: 0.538,
-    sentiment: 0.639,
-    emorynlp: 0.399,
-    emocontext: 0.725,
-    goemotions: 0.560,
-    mean: 0.572,
-  },
-  {
-    classPower: 0.5,
-    meldWeight: 4,
-    members: 1,
-    embDim: 128,
-    meld: 0.561,
-    sentiment: 0.655,
-    emorynlp: 0.403,
-    emocontext: 0.737,
-    goemotions: 0.567,
-    mean: 0.584,
-  },
-];
+/** Reads the result tables of {@linkcode TextResults}. */
+export async function readTextResults(dir = TEXT_RESULTS_DIR): Promise<TextResults> {
+  const read = async (name: string) => {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw err;
+    }
+  };
+  return { recipeHistory: await read("recipe_history.json"), devDedup: await read("dev_dedup.json") };
+}
 
 const names = (m: Record<string, number | number[]>) =>
   Object.fromEntries(Object.entries(m).map(([k, v]) => [k, [v].flat().map((i) => EMOTIONS[i])]));
@@ -231,13 +63,15 @@ export interface TextCardInputs {
   validation?: { model: Record<string, number>; lexicon: Record<string, number>; devCounts: Record<string, number> };
   references: Record<string, string>;
   command: string;
+  /** Result tables written by scripts (readTextResults). */
+  results?: TextResults;
 }
 
 /** The card.json object. */
 export function buildTextCard(x: TextCardInputs): Record<string, unknown> {
   const r = x.report;
   const k = x.contextTurns + 1;
-  return {
+  return applyTextResults({
     name: "text_emotion",
     version: x.version,
     modality: "text",
@@ -332,9 +166,6 @@ export function buildTextCard(x: TextCardInputs): Record<string, unknown> {
       loss: "partial-label NLL (emotion) + cross-entropy (sentiment, EmoryNLP head, EmoContext head)",
       pretraining: `skip-gram with negative sampling (window 4, 5 negatives) on the training splits' text, ` +
         `${r.config.pretrainEpochs} epochs, initialises the word embeddings (training/text/text_pretrain.py)`,
-      pretrainingAblation: PRETRAINING_ABLATION,
-      recipeComparison: RECIPE_COMPARISON,
-      recipeSearch: RECIPE_SEARCH,
       meldLossWeight: r.config.meldWeight,
       classWeightPower: r.config.classPower ?? 0,
       members: r.config.members ?? 1,
@@ -369,7 +200,37 @@ export function buildTextCard(x: TextCardInputs): Record<string, unknown> {
       "Context is the previous " + x.contextTurns + " committed turns only; speakers enter as same/other.",
       "Dev metrics were also used for epoch selection, calibration and the choice among the 11 recipes of `training.recipeSearch` (seed-to-seed spread ≈ ±0.01 on MELD): they are optimistic for unseen data.",
     ],
-  };
+  }, x.results ?? {});
+}
+
+/**
+ * Puts the scripts' result tables into a card (in place, returned): the recipe history under `training`, the
+ * deduplicated dev figures under `validation.deduplicated`, and the note that the dev figures are tuning figures.
+ * training/text/refresh_card.ts applies it to the shipped card without retraining.
+ */
+// deno-lint-ignore no-explicit-any
+export function applyTextResults(card: Record<string, any>, results: TextResults): Record<string, unknown> {
+  const h = results.recipeHistory;
+  if (h) {
+    card.training.pretrainingAblation = h.pretrainingAblation;
+    card.training.recipeComparison = h.recipeComparison;
+    card.training.recipeSearch = h.recipeSearch;
+    card.training.recipeHistorySource = h.source;
+  }
+  card.validation.devSplitUse = "the dev splits below also chose the epoch, the recipe (training.recipeSearch) " +
+    "and the temperature: these are tuning figures, optimistic for unseen data";
+  const d = results.devDedup;
+  if (d) {
+    card.validation.deduplicated = {
+      method: d.method,
+      command: d.command,
+      duplicates: d.duplicates,
+      metrics: d.deduplicated.model,
+      lexiconBaseline: d.deduplicated.lexicon,
+      devCounts: d.deduplicated.devCounts,
+    };
+  }
+  return card;
 }
 
 const pct = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(3));
@@ -409,10 +270,12 @@ ${
 
 ## Dev metrics (${c.validation.command})
 
+Note: ${c.validation.devSplitUse ?? "dev splits"}.
+
 | metric | model | lexicon baseline | published test reference |
 | --- | --- | --- | --- |
 ${rows.join("\n")}
-
+${dedupSection(c.validation.deduplicated)}
 Protocol: ${c.validation.protocol}.
 
 ## Calibration
@@ -441,5 +304,22 @@ ${Object.entries(c.licences).map(([k, v]) => `- ${k}: ${v}`).join("\n")}
 ## Limitations
 
 ${c.limitations.map((s: string) => `- ${s}`).join("\n")}
+`;
+}
+
+// deno-lint-ignore no-explicit-any
+function dedupSection(d: any): string {
+  if (!d) return "";
+  const dup = Object.entries(d.duplicates as Record<string, { devLabelled: number; devInTrain: number }>)
+    .map(([k, v]) => `${k} ${v.devInTrain}/${v.devLabelled}`).join(", ");
+  const rows = Object.keys(d.metrics).map((k) => `| ${k} | ${pct(d.metrics[k])} | ${pct(d.lexiconBaseline[k])} |`);
+  return `
+### Without cross-split duplicates (\`${d.command}\`)
+
+${d.method}. Dev turns dropped (found in training text / labelled): ${dup}.
+
+| metric | model | lexicon baseline |
+| --- | --- | --- |
+${rows.join("\n")}
 `;
 }

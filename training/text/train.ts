@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { buildTextDataset } from "./dataset.ts";
-import { buildTextCard, textCardMarkdown } from "./card.ts";
+import { buildTextCard, readTextResults, textCardMarkdown } from "./card.ts";
 import { evaluateText, PUBLISHED_REFERENCES } from "./evaluate.ts";
 import { TextModel } from "../../lib/text/text_model.ts";
 
@@ -91,6 +91,7 @@ const cardInputs = {
   report,
   references: PUBLISHED_REFERENCES,
   command: "deno task train:text",
+  results: await readTextResults(),
 };
 const cardPath = `${models}/${MODEL_NAME}.card.json`;
 // The model reads its temperatures from the card, so a card without metrics comes first.
