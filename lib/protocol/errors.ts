@@ -21,6 +21,8 @@ export type ErrorCode =
   | "slow_subscriber" // a subscriber fell too far behind and was disconnected
   | "stream_ended" // media after `end`
   | "model_error" // a model failed on this participant's data
+  | "bad_image" // a video frame whose header cannot be read or that the browser cannot decode
+  | "image_too_large" // a video frame beyond the documented resolution
   | "internal"; // a bug: reported, the participant's stream continues if it can
 
 /** WebSocket close codes used by the server (RFC 6455 §7.4 and the 4000–4999 private range). */

@@ -9,11 +9,14 @@ import type { SessionRegistry } from "../session/session_registry.ts";
 import { eventsSocket, type EventsSocketOptions } from "./events_socket.ts";
 import { ingestSocket } from "./ingest_socket.ts";
 import { staticRoutes, type StaticOptions } from "./static_routes.ts";
+import { VideoHub, type VideoHubOptions, videoSocket } from "./video_socket.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface AppOptions {
   events?: EventsSocketOptions;
   static?: StaticOptions;
+  /** Video sockets: the server-side face pool (lib/face/server_faces.ts) and limits. */
+  video?: VideoHubOptions;
 }
 
 /** Builds the Hono app over a loaded engine and a session registry. */
@@ -46,6 +49,12 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
   app.get(
     "/v1/sessions/:sessionId/participants/:participantId/ingest",
     upgradeWebSocket((c) => ingestSocket(registry, c.req.param("sessionId")!, c.req.param("participantId")!)),
+  );
+
+  const video = new VideoHub(registry, { faceModel: engine.face, ...options.video });
+  app.get(
+    "/v1/sessions/:sessionId/participants/:participantId/video",
+    upgradeWebSocket((c) => videoSocket(video, c.req.param("sessionId")!, c.req.param("participantId")!)),
   );
 
   app.get(

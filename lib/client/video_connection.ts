@@ -1,0 +1,42 @@
+/**
+ * The video socket of one participant: encoded frames (JPEG, PNG or WebP) with their time on the
+ * participant's media clock; the server measures the faces.
+ */
+import { MediaConnection, type MediaConnectionOptions } from "./media_connection.ts";
+
+/** Bytes of the timeMs header. */
+export const VIDEO_HEADER_BYTES = 8;
+
+/** Options of {@linkcode VideoConnection.open}. */
+export interface VideoOptions extends MediaConnectionOptions {
+  /** Display name, used when the video socket is the participant's only socket. */
+  name?: string;
+}
+
+/** One video message: 8-byte little-endian float64 timeMs, then the encoded image. */
+export function videoFrameMessage(timeMs: number, image: Uint8Array): Uint8Array {
+  const out = new Uint8Array(VIDEO_HEADER_BYTES + image.length);
+  new DataView(out.buffer).setFloat64(0, timeMs, true);
+  out.set(image, VIDEO_HEADER_BYTES);
+  return out;
+}
+
+/** An open video socket. */
+export class VideoConnection extends MediaConnection {
+  private constructor(url: string, options: VideoOptions) {
+    super(url, options);
+  }
+
+  /** Opens `url` (a full ws(s):// video URL) and waits for `ready`. */
+  static async open(url: string, options: VideoOptions = {}): Promise<VideoConnection> {
+    const c = new VideoConnection(url, options);
+    await c.connect(options.name ? { type: "hello", name: options.name } : undefined);
+    return c;
+  }
+
+  /** Sends one frame taken at `timeMs` on the participant's media clock. */
+  async sendFrame(timeMs: number, image: Uint8Array): Promise<void> {
+    if (!(Number.isFinite(timeMs) && timeMs >= 0)) throw new RangeError(`timeMs must be ≥ 0, got ${timeMs}`);
+    await this.sendRaw(videoFrameMessage(timeMs, image));
+  }
+}
