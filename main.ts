@@ -4,6 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { startServer } from "./lib/server.ts";
+import { parseAllowedOrigins } from "./lib/auth/request_guard.ts";
+import { Logger } from "./lib/log/logger.ts";
 import { runAnalyze } from "./lib/cli/analyze.ts";
 import { runEval } from "./lib/eval/mod.ts";
 import type { Modality } from "./lib/modality/estimate.ts";
@@ -11,7 +13,9 @@ import type { Modality } from "./lib/modality/estimate.ts";
 const USAGE = `affectstream — real-time multimodal emotion analysis
 
   deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--disable voice,face,text]
-                  [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500] [--data-dir DIR]
+                  [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500]
+                  [--data-dir .affectstream] [--store sqlite] [--retention 30d] [--allow-origin URL[,URL]]...
+                  [--store-partials]
   deno task analyze FILE...                       events of each file as JSON lines on stdout
   deno task analyze --manifest items.jsonl [--out preds.jsonl] [--fps 5] [--face-model PATH]
   deno task eval --manifest items.jsonl [--out-dir reports/NAME]   items carry a "label"
@@ -26,9 +30,16 @@ function parseModalities(s: string | undefined): Modality[] {
   return out as Modality[];
 }
 
-async function ensureDir(dir: string): Promise<string> {
-  await Deno.mkdir(dir, { recursive: true });
-  return dir;
+/** Default data directory (admin key, database), relative to the working directory. */
+const DEFAULT_DATA_DIR = ".affectstream";
+
+/** Parses a duration such as `30d`, `12h`, `90m`, `45s` into ms. */
+export function parseDuration(s: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(d|h|m|s)$/.exec(s.trim());
+  if (!m) throw new Error(`${flag}: expected a duration like 30d, 12h, 90m or 45s, got "${s}"`);
+  const ms = Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as "d" | "h" | "m" | "s"];
+  if (!(ms > 0)) throw new Error(`${flag}: must be more than zero`);
+  return ms;
 }
 
 function optionalNumber(s: string | undefined, flag: string): number | undefined {
@@ -56,7 +67,11 @@ async function main(args: string[]): Promise<number> {
       "partial-ms": { type: "string" },
       "min-silence-ms": { type: "string" },
       "text-wait-ms": { type: "string" },
-      "data-dir": { type: "string" },
+      "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
+      store: { type: "string", default: "sqlite" },
+      retention: { type: "string", default: "30d" },
+      "allow-origin": { type: "string", multiple: true },
+      "store-partials": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -69,14 +84,20 @@ async function main(args: string[]): Promise<number> {
     case "serve": {
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
+      const logger = new Logger();
       const server = await startServer({
         host: values.host,
         port,
+        dataDir: values["data-dir"],
+        store: values.store,
+        retentionMs: parseDuration(values.retention!, "--retention"),
+        allowedOrigins: parseAllowedOrigins(values["allow-origin"] ?? []),
+        logger,
         engine: { modelsDir: values.models, disable },
         app: { static: { faceModelPath: values["face-model"] } },
         sessions: {
           session: {
-            journalDir: values["data-dir"] ? await ensureDir(values["data-dir"]) : undefined,
+            storePartials: values["store-partials"] ?? false,
             participant: {
               segmenter: {
                 partialIntervalMs: optionalNumber(values["partial-ms"], "--partial-ms"),
@@ -87,10 +108,19 @@ async function main(args: string[]): Promise<number> {
           },
         },
       });
-      console.error(
-        `affectstream listening on http://${server.hostname}:${server.port}/ ` +
-          `(modalities: ${server.engine.modalities.join(", ") || "none"}; VAD ready)`,
-      );
+      const loginUrl = server.loginUrl();
+      logger.info("listening", {
+        url: `http://${server.hostname}:${server.port}/`,
+        modalities: server.engine.modalities,
+        dataDir: values["data-dir"],
+        store: server.store.engine,
+      });
+      if (server.hostname === "0.0.0.0" || server.hostname === "::") {
+        console.error("affectstream: WARNING listening on all interfaces: serve it behind a TLS-terminating proxy");
+      }
+      // The one line an operator needs: open it to use the dashboard (the token works once).
+      console.error(`affectstream dashboard: ${loginUrl}`);
+      logger.info("dashboard login url", { url: loginUrl });
       for (const [m, why] of Object.entries(server.engine.unavailable)) console.error(`  ${m}: unavailable — ${why}`);
       // On Ctrl-C or SIGTERM, flush every participant (last utterances analysed and published), then exit.
       return await new Promise<number>((resolve) => {

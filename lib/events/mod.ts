@@ -1,3 +1,2 @@
-/** A session's ordered event history with fan-out, and its optional on-disk journal. */
+/** A session's ordered event log: committed to the store before anyone receives it, read by pull. */
 export * from "./event_log.ts";
-export * from "./event_journal.ts";

@@ -24,6 +24,18 @@ export interface HelloMessage {
   audio?: AudioFormat;
   /** Free-form display name shown on the dashboard. */
   name?: string;
+  /**
+   * The participant agrees to be analysed (emotions from voice, face and words, seen by the
+   * session's viewers). Without it, and without an ingest token minted with consent, the server
+   * answers `consent_required` and analyses nothing.
+   */
+  consent?: boolean;
+}
+
+/** Withdraws consent mid-call: analysis stops at once and the socket is closed (1000). */
+export interface ConsentMessage {
+  type: "consent";
+  consent: false;
 }
 
 /** One word of a transcript segment with its timing on the media clock. */
@@ -59,7 +71,7 @@ export interface EndMessage {
 }
 
 /** Every JSON message a client may send. */
-export type ClientMessage = HelloMessage | TranscriptMessage | FaceMessage | EndMessage;
+export type ClientMessage = HelloMessage | TranscriptMessage | FaceMessage | EndMessage | ConsentMessage;
 
 /** Sample rates accepted, in Hz. */
 export const MIN_SAMPLE_RATE = 8000;
@@ -148,8 +160,9 @@ export function parseClientMessage(text: string): ClientMessage {
   const m = value as Json;
   switch (m.type) {
     case "hello": {
-      onlyFields(m, ["type", "audio", "name"], "hello");
+      onlyFields(m, ["type", "audio", "name", "consent"], "hello");
       const hello: HelloMessage = { type: "hello" };
+      if (m.consent !== undefined) hello.consent = bool(m, "consent");
       if (m.audio !== undefined) hello.audio = parseAudioFormat(m.audio);
       const name = optStr(m, "name", 64);
       if (name !== undefined) hello.name = name;
@@ -166,6 +179,12 @@ export function parseClientMessage(text: string): ClientMessage {
     case "end":
       onlyFields(m, ["type"], "end");
       return { type: "end" };
+    case "consent":
+      onlyFields(m, ["type", "consent"], "consent");
+      if (m.consent !== false) {
+        throw new ProtocolError("bad_message", `"consent" messages withdraw consent: {"type":"consent","consent":false}`);
+      }
+      return { type: "consent", consent: false };
     default:
       throw new ProtocolError(
         typeof m.type === "string" ? "unknown_type" : "bad_message",

@@ -23,6 +23,12 @@ export type ErrorCode =
   | "model_error" // a model failed on this participant's data
   | "bad_image" // a video frame whose header cannot be read or that the browser cannot decode
   | "image_too_large" // a video frame beyond the documented resolution
+  | "unauthorized" // no, bad or expired token (HTTP 401, or close 4401 once connected)
+  | "forbidden" // a valid token outside its scope (HTTP 403, close 4403)
+  | "consent_required" // hello without consent and a token without it: nothing is analysed (close 4403)
+  | "session_not_found" // the events socket of a session that does not exist (close 4404)
+  | "store_degraded" // the event store is failing; events are held in memory until it works again
+  | "timeout" // no hello within the hello timeout, or an idle ingest socket
   | "internal"; // a bug: reported, the participant's stream continues if it can
 
 /** WebSocket close codes used by the server (RFC 6455 §7.4 and the 4000–4999 private range). */
@@ -36,6 +42,9 @@ export const CloseCode = {
   conflict: 4409,
   limitReached: 4429,
   slowSubscriber: 4408,
+  unauthorized: 4401,
+  forbidden: 4403,
+  notFound: 4404,
 } as const;
 
 /** A protocol violation by a client. `recoverable` false means the socket is closed with `closeCode`. */

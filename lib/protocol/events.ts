@@ -28,7 +28,7 @@ export interface ParticipantJoinedEvent {
 export interface ParticipantLeftEvent {
   type: "participant.left";
   participantId: string;
-  reason: "end" | "disconnect" | "error";
+  reason: "end" | "disconnect" | "error" | "consent_withdrawn" | "erased";
   /** Media time reached, in ms. */
   mediaMs: number;
 }

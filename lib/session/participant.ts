@@ -43,7 +43,8 @@ export interface ParticipantContext {
   stages: StageFactory;
   /** The session's conversation (shared by its participants), when a text model is loaded. */
   text?: TextStage;
-  publish: (body: EventBody) => SessionEvent;
+  /** Publishes; resolves once the store committed the event (callers here ignore the result). */
+  publish: (body: EventBody) => SessionEvent | Promise<SessionEvent>;
   options?: ParticipantOptions;
   /** Wall clock in ms; injectable for tests. */
   now?: () => number;
@@ -271,6 +272,23 @@ export class ParticipantStream {
     this.#voice?.release();
     this.#face?.release();
     this.#ctx.publish({ type: "participant.left", participantId: this.id, reason, mediaMs: this.mediaMs });
+  }
+
+  /**
+   * Consent withdrawn: stops at once. The open utterance is discarded (neither flushed nor
+   * analysed) and `participant.left` (reason "consent_withdrawn") is published. Analyses already
+   * running finish in the background; the session drops whatever they would publish.
+   */
+  withdraw(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#open = undefined;
+    this.#analyzer.stopWaitingForText();
+    void Promise.allSettled([...this.#work]).then(() => {
+      this.#voice?.release();
+      this.#face?.release();
+    });
+    this.#ctx.publish({ type: "participant.left", participantId: this.id, reason: "consent_withdrawn", mediaMs: this.mediaMs });
   }
 
   #requireOpen(): void {

@@ -47,7 +47,8 @@ export interface UtteranceAnalyzerContext {
   participantId: string;
   speaker: () => string;
   text?: TextStage;
-  publish: (body: EventBody) => SessionEvent;
+  /** Publishes; the seq is known once the store committed the event (a plain value in tests). */
+  publish: (body: EventBody) => SessionEvent | Promise<SessionEvent>;
   textWaitMs: number;
   maxUtterances: number;
   fusion?: FusionOptions;
@@ -175,7 +176,7 @@ export class UtteranceAnalyzer {
     const body = this.#emotion(u, u.endMs!, [v, f, t], reasons, used);
     if (!body) return;
     const voiceSummary = summary ? roundValues(summary as Record<string, number>) : undefined;
-    u.emotionSeq = this.ctx.publish({ ...body, type: "emotion", ...(voiceSummary ? { voiceSummary } : {}) }).seq;
+    u.emotionSeq = (await this.ctx.publish({ ...body, type: "emotion", ...(voiceSummary ? { voiceSummary } : {}) })).seq;
     u.textsPublished = used;
     // Shifts follow final estimates only; a later emotion.update does not rewrite the state history.
     const shift = this.#shifts.update(body);
@@ -202,7 +203,7 @@ export class UtteranceAnalyzer {
       const t = await this.#textEstimate(u, used, reasons);
       const body = this.#emotion(u, u.endMs!, [u.voice ?? null, u.face ?? null, t], reasons, used);
       if (!body) return;
-      const ev = this.ctx.publish({ ...body, type: "emotion.update", replaces: u.emotionSeq! });
+      const ev = await this.ctx.publish({ ...body, type: "emotion.update", replaces: u.emotionSeq! });
       u.emotionSeq = ev.seq;
       u.textsPublished = used;
     };

@@ -2,3 +2,4 @@
 export * from "./data.ts";
 export * from "./energy_reference.ts";
 export * from "./ws_client.ts";
+export * from "./auth.ts";

@@ -2,26 +2,77 @@
  * The ingest WebSocket of one participant: decodes frames, hands them to the participant's
  * stream, and answers protocol errors with an `error` message (and a close code when fatal).
  * Each error is also published on the session's event stream, throttled per code.
+ *
+ * Access was checked before the upgrade (lib/auth). Here: consent (hello `consent: true` or a
+ * token minted with consent, else `consent_required` and close 4403 with nothing analysed),
+ * withdrawal (`{"type":"consent","consent":false}` → analysis stops, close 1000), a hello
+ * timeout, an idle timeout, and the token's expiry (close 4401).
  */
 import type { WSContext, WSEvents } from "hono/ws";
-import { MAX_BINARY_MESSAGE_BYTES, parseClientMessage } from "../protocol/client_messages.ts";
+import type { Grant } from "../auth/grant.ts";
+import { MAX_BINARY_MESSAGE_BYTES, MAX_TEXT_MESSAGE_BYTES, parseClientMessage } from "../protocol/client_messages.ts";
 import { CloseCode, ProtocolError } from "../protocol/errors.ts";
-import { validateId } from "../protocol/ids.ts";
+import { SCHEMA_VERSION } from "../protocol/events.ts";
 import type { ParticipantStream } from "../session/participant.ts";
-import type { Session } from "../session/session.ts";
-import type { SessionRegistry } from "../session/session_registry.ts";
+import type { ParticipantSlot, Session } from "../session/session.ts";
 import { ErrorThrottle } from "../session/error_throttle.ts";
 
 /** Longest close reason WebSocket allows, in bytes. */
 const MAX_CLOSE_REASON = 120;
 
+/** Options for {@linkcode ingestSocket}. */
+export interface IngestSocketOptions {
+  /** A socket that sends no hello within this is closed (1008, `timeout`), in ms. Default 10,000. */
+  helloTimeoutMs?: number;
+  /** A socket that sends nothing for this long is closed (1008, `timeout`), in ms. Default 60,000. */
+  idleTimeoutMs?: number;
+}
+
+/** What the route prepared before the upgrade: the session and the participant's slot, or why not. */
+export interface IngestSetup {
+  session?: Session;
+  slot?: ParticipantSlot;
+  error?: unknown;
+}
+
+const utf8 = new TextEncoder();
+
+/** UTF-8 length of `s`, computed only when it could exceed `limit` (a UTF-16 unit is at most 3 bytes). */
+function utf8Over(s: string, limit: number): boolean {
+  if (s.length * 3 <= limit) return false;
+  if (s.length > limit) return true;
+  return utf8.encode(s).length > limit;
+}
+
 /** WebSocket event handlers for `WS /v1/sessions/{sessionId}/participants/{participantId}/ingest`. */
-export function ingestSocket(registry: SessionRegistry, sessionId: string, participantId: string): WSEvents {
-  let session: Session | undefined;
+export function ingestSocket(
+  setup: IngestSetup,
+  grant: Grant,
+  sessionId: string,
+  participantId: string,
+  options: IngestSocketOptions = {},
+): WSEvents {
+  const { session, slot } = setup;
+  const helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   let participant: ParticipantStream | undefined;
   let helloSeen = false;
   let closed = false;
+  let lastMessage = performance.now();
   const throttle = new ErrorThrottle();
+  const cleanups: (() => void)[] = [];
+
+  const finish = () => {
+    for (const c of cleanups.splice(0)) c();
+    slot?.release();
+  };
+
+  const close = (ws: WSContext, code: number, reason: string) => {
+    if (closed) return;
+    closed = true;
+    for (const c of cleanups.splice(0)) c();
+    ws.close(code, reason.slice(0, MAX_CLOSE_REASON));
+  };
 
   const fail = (ws: WSContext, err: unknown) => {
     const pe = err instanceof ProtocolError
@@ -33,54 +84,107 @@ export function ingestSocket(registry: SessionRegistry, sessionId: string, parti
       if (ws.readyState === 1) {
         ws.send(JSON.stringify({ type: "error", code: pe.code, message, recoverable: pe.recoverable }));
       }
-      session?.events.publish({ type: "error", participantId, code: pe.code, message, recoverable: pe.recoverable });
+      if (session && !session.erased && participant) {
+        void session.events.publish({ type: "error", participantId, code: pe.code, message, recoverable: pe.recoverable });
+      }
     }
     if (!pe.recoverable && !closed) {
-      closed = true;
-      ws.close(pe.closeCode, pe.message.slice(0, MAX_CLOSE_REASON));
+      close(ws, pe.closeCode, pe.message);
       void participant?.end("error");
     }
+  };
+
+  const hello = (ws: WSContext, msg: Parameters<ParticipantStream["hello"]>[0] & { consent?: boolean }) => {
+    if (helloSeen) throw new ProtocolError("hello_repeated", "hello may be sent once", false);
+    if (msg.consent !== true && grant.consent !== true) {
+      throw new ProtocolError(
+        "consent_required",
+        'analysis needs the participant\'s consent: send hello with "consent": true, or use a token minted with consent',
+        false,
+        CloseCode.forbidden,
+      );
+    }
+    participant = session!.join(participantId, { consent: true });
+    participant.hello(msg);
+    helloSeen = true;
+    ws.send(JSON.stringify({ type: "ready", sessionId, participantId, schemaVersion: SCHEMA_VERSION }));
   };
 
   return {
     onOpen(_evt, ws) {
       (ws.raw as WebSocket).binaryType = "arraybuffer";
-      try {
-        validateId("participant", participantId);
-        session = registry.get(sessionId);
-        participant = session.join(participantId);
-      } catch (err) {
-        fail(ws, err);
+      if (setup.error !== undefined || !session) {
+        fail(ws, setup.error ?? new ProtocolError("session_not_found", "no such session", false, CloseCode.notFound));
+        return;
+      }
+      const timer = setInterval(() => {
+        const idle = performance.now() - lastMessage;
+        if (!helloSeen && idle > helloTimeoutMs) {
+          fail(ws, new ProtocolError("timeout", `no hello within ${helloTimeoutMs} ms`, false, CloseCode.policyViolation));
+        } else if (helloSeen && idle > idleTimeoutMs) {
+          fail(ws, new ProtocolError("timeout", `nothing received for ${idleTimeoutMs} ms`, false, CloseCode.policyViolation));
+        }
+      }, Math.max(50, Math.min(1000, Math.floor(Math.min(helloTimeoutMs, idleTimeoutMs) / 4))));
+      cleanups.push(() => clearInterval(timer));
+      cleanups.push(session.onErase((n) => {
+        if (n.participantId !== undefined && n.participantId !== participantId) return;
+        const whole = n.participantId === undefined;
+        if (ws.readyState === 1) {
+          ws.send(JSON.stringify({
+            type: "error",
+            code: whole ? "session_not_found" : "forbidden",
+            message: whole ? "the session was erased" : "this participant's data was erased",
+            recoverable: false,
+          }));
+        }
+        close(ws, whole ? CloseCode.notFound : CloseCode.forbidden, "erased");
+      }));
+      if (Number.isFinite(grant.expiresAtMs)) {
+        const t = setTimeout(
+          () => fail(ws, new ProtocolError("unauthorized", "token expired", false, CloseCode.unauthorized)),
+          Math.max(0, Math.min(grant.expiresAtMs - Date.now(), 2 ** 31 - 1)),
+        );
+        cleanups.push(() => clearTimeout(t));
       }
     },
     onMessage(evt, ws) {
-      if (closed || !participant) return;
+      if (closed || !session) return;
+      lastMessage = performance.now();
       try {
         const data = evt.data;
         if (typeof data === "string") {
+          if (utf8Over(data, MAX_TEXT_MESSAGE_BYTES)) {
+            throw new ProtocolError("message_too_large", `text messages are limited to ${MAX_TEXT_MESSAGE_BYTES} bytes (UTF-8)`);
+          }
           const msg = parseClientMessage(data);
           if (!helloSeen && msg.type !== "hello") {
             throw new ProtocolError("hello_required", `the first message must be hello, got ${msg.type}`, false);
           }
           switch (msg.type) {
             case "hello":
-              participant.hello(msg);
-              helloSeen = true;
-              ws.send(JSON.stringify({ type: "ready", sessionId, participantId }));
+              hello(ws, msg);
               break;
             case "face":
-              participant.face(msg.frame);
+              participant!.face(msg.frame);
               break;
             case "transcript":
-              participant.transcript(msg);
+              participant!.transcript(msg);
               break;
-            case "end":
+            case "consent":
+              // Withdrawal: nothing more is analysed or published for this participant.
+              participant!.withdraw();
+              close(ws, CloseCode.normal, "consent_withdrawn");
+              break;
+            case "end": {
               closed = true;
-              participant.end("end").then(
+              for (const c of cleanups.splice(0)) c();
+              const p = participant!;
+              p.end("end").then(
                 () => ws.close(CloseCode.normal, "end"),
                 (err) => fail(ws, err),
               );
               break;
+            }
           }
         } else if (data instanceof ArrayBuffer) {
           if (data.byteLength > MAX_BINARY_MESSAGE_BYTES) {
@@ -92,7 +196,7 @@ export function ingestSocket(registry: SessionRegistry, sessionId: string, parti
             );
           }
           if (!helloSeen) throw new ProtocolError("hello_required", "the first message must be hello", false);
-          participant.audio(new Uint8Array(data));
+          participant!.audio(new Uint8Array(data));
         } else {
           throw new ProtocolError("bad_message", "unsupported frame type");
         }
@@ -102,6 +206,7 @@ export function ingestSocket(registry: SessionRegistry, sessionId: string, parti
     },
     onClose() {
       closed = true;
+      finish();
       if (participant && !participant.ended) void participant.end("disconnect");
     },
   };

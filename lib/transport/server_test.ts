@@ -9,6 +9,7 @@ import { startServer } from "../server.ts";
 import { DATA_DIR } from "../testing/data.ts";
 import { energySpeechExtent } from "../testing/energy_reference.ts";
 import { TestSocket, toPcm16 } from "../testing/ws_client.ts";
+import { createSession, withToken } from "../testing/auth.ts";
 
 const engine = await Engine.load({ vadWorker: true, voiceWorker: true });
 const server = await startServer({
@@ -21,7 +22,9 @@ const http = `http://127.0.0.1:${server.port}`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 let sid = 0;
 const newSession = () => `t${++sid}-${Date.now()}`;
-const HELLO = { type: "hello", audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } };
+const HELLO = { type: "hello", consent: true, audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } };
+/** `url` with the admin key as its token (the access rules have their own tests in auth_routes_test.ts). */
+const tok = (url: string) => withToken(url, server.adminKey);
 
 const clip = await decodeAudio(`${DATA_DIR}/voice/ravdess/Actor_02/03-01-05-02-01-01-02.flac`);
 const padded = new Float32Array(clip.length + 16000 * 2);
@@ -39,16 +42,17 @@ async function stream(sock: TestSocket, samples: Float32Array, speed = 4): Promi
 Deno.test("health reports ok and lists the loaded models", opts, async () => {
   const health = await (await fetch(`${http}/v1/health`)).json();
   assert.equal(health.status, "ok");
-  const models = await (await fetch(`${http}/v1/models`)).json();
+  const models = await (await fetch(`${http}/v1/models`, { headers: { authorization: `Bearer ${server.adminKey}` } })).json();
   assert.ok(models.models.some((m: { name: string }) => m.name.startsWith("silero_vad")));
   assert.equal((await fetch(`${http}/v1/nope`)).status, 404);
 });
 
 Deno.test("a real clip streamed over the ingest socket yields ordered utterance events", opts, async () => {
   const s = newSession();
-  const events = new TestSocket(`${base}/${s}/events`);
+  await createSession(server, s);
+  const events = new TestSocket(tok(`${base}/${s}/events`));
   await events.opened;
-  const ingest = new TestSocket(`${base}/${s}/participants/alice/ingest`);
+  const ingest = new TestSocket(tok(`${base}/${s}/participants/alice/ingest`));
   await ingest.opened;
   ingest.json({ ...HELLO, name: "Alice" });
   await ingest.waitFor((m) => m.some((x) => x.type === "ready"));
@@ -81,25 +85,26 @@ Deno.test("a real clip streamed over the ingest socket yields ordered utterance 
 
 Deno.test("a subscriber reconnecting with since receives exactly the events it missed", opts, async () => {
   const s = newSession();
-  const ingest = new TestSocket(`${base}/${s}/participants/bob/ingest`);
+  await createSession(server, s);
+  const ingest = new TestSocket(tok(`${base}/${s}/participants/bob/ingest`));
   await ingest.opened;
   ingest.json(HELLO);
   await stream(ingest, padded);
   ingest.json({ type: "end" });
   await ingest.closed;
-  const all = new TestSocket(`${base}/${s}/events`);
+  const all = new TestSocket(tok(`${base}/${s}/events`));
   await all.waitFor((m) => m.some((x) => x.type === "participant.left"));
   const seqs = all.messages.map((m) => m.seq as number);
   const k = seqs[1];
-  const resumed = new TestSocket(`${base}/${s}/events?since=${k}`);
+  const resumed = new TestSocket(tok(`${base}/${s}/events?since=${k}`));
   await resumed.waitFor((m) => m.some((x) => x.type === "participant.left"));
   assert.deepEqual(resumed.messages.map((m) => m.seq), seqs.filter((q) => q > k));
-  const ahead = new TestSocket(`${base}/${s}/events?since=${seqs.at(-1)! + 100}`);
+  const ahead = new TestSocket(tok(`${base}/${s}/events?since=${seqs.at(-1)! + 100}`));
   await ahead.waitFor((m) => m.some((x) => x.type === "participant.left"));
   assert.equal(ahead.messages[0].code, "history_gap");
   assert.deepEqual(ahead.messages.slice(1).map((m) => m.seq), seqs);
   ahead.close();
-  const bad = new TestSocket(`${base}/${s}/events?since=-4`);
+  const bad = new TestSocket(tok(`${base}/${s}/events?since=-4`));
   await bad.closed;
   assert.equal(bad.closeCode, 4400);
   all.close();
@@ -107,7 +112,7 @@ Deno.test("a subscriber reconnecting with since receives exactly the events it m
 });
 
 async function expectError(path: string, steps: (s: TestSocket) => void, code: string, closeCode?: number) {
-  const sock = new TestSocket(`${base}/${newSession()}/participants/${path}/ingest`);
+  const sock = new TestSocket(tok(`${base}/${newSession()}/participants/${path}/ingest`));
   await sock.opened;
   steps(sock);
   if (closeCode !== undefined) {
@@ -150,14 +155,15 @@ Deno.test("bad input gets typed errors and the right close codes", opts, async (
 
 Deno.test("a second connection for a streaming participant is refused; others are unaffected", opts, async () => {
   const s = newSession();
-  const a = new TestSocket(`${base}/${s}/participants/ann/ingest`);
+  await createSession(server, s);
+  const a = new TestSocket(tok(`${base}/${s}/participants/ann/ingest`));
   await a.opened;
   a.json(HELLO);
   await a.waitFor((m) => m.some((x) => x.type === "ready"));
-  const dup = new TestSocket(`${base}/${s}/participants/ann/ingest`);
+  const dup = new TestSocket(tok(`${base}/${s}/participants/ann/ingest`));
   await dup.closed;
   assert.equal(dup.closeCode, 4409);
-  const b = new TestSocket(`${base}/${s}/participants/ben/ingest`);
+  const b = new TestSocket(tok(`${base}/${s}/participants/ben/ingest`));
   await b.opened;
   b.send(new Uint8Array(10)); // fatal for ben only
   await b.closed;
@@ -169,11 +175,12 @@ Deno.test("a second connection for a streaming participant is refused; others ar
 
 Deno.test("a transcript-only participant gets an utterance per final segment", opts, async () => {
   const s = newSession();
-  const events = new TestSocket(`${base}/${s}/events`);
+  await createSession(server, s);
+  const events = new TestSocket(tok(`${base}/${s}/events`));
   await events.opened;
-  const p = new TestSocket(`${base}/${s}/participants/typist/ingest`);
+  const p = new TestSocket(tok(`${base}/${s}/participants/typist/ingest`));
   await p.opened;
-  p.json({ type: "hello" });
+  p.json({ type: "hello", consent: true });
   p.json({ type: "transcript", final: false, text: "I am so", startMs: 0, endMs: 500 });
   p.json({ type: "transcript", final: true, text: "I am so happy today!", startMs: 0, endMs: 1500 });
   p.json({ type: "end" });

@@ -1,9 +1,12 @@
 /**
  * The dashboard's files, the MediaPipe tasks-vision package (served from node_modules, never a
  * CDN) and the face landmarker model: a local file given with --face-model, else a redirect to
- * the official MediaPipe model location.
+ * the official MediaPipe model location. One file server (hono's serveStatic) behind a
+ * whitelist: only the browser assets the dashboard loads are served (no tests, no sources, no
+ * package metadata).
  */
-import type { Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { serveStatic } from "hono/deno";
 import { fileURLToPath } from "node:url";
 
 /** Official location of the float16 Face Landmarker model. */
@@ -17,54 +20,43 @@ export interface StaticOptions {
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const STATIC_DIR = `${ROOT}static`;
-const VENDOR_DIR = `${ROOT}node_modules/@mediapipe/tasks-vision`;
 
-const TYPES: Record<string, string> = {
-  html: "text/html; charset=utf-8",
-  js: "text/javascript; charset=utf-8",
-  mjs: "text/javascript; charset=utf-8",
-  css: "text/css; charset=utf-8",
-  json: "application/json",
-  wasm: "application/wasm",
-  png: "image/png",
-  svg: "image/svg+xml",
-  task: "application/octet-stream",
-};
+/** Dashboard files: static/<folder>/<name>.{js,css,html,svg,png,json,onnx,wasm}, never a test. */
+const STATIC_FILE = /^\/static\/(?:[A-Za-z0-9_-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:js|mjs|css|html|svg|png|json|onnx|wasm)$/;
+/** The tasks-vision files the face tracker loads. */
+const VENDOR_FILE = /^\/vendor\/tasks-vision\/(?:vision_bundle\.mjs|wasm\/vision_wasm(?:_module|_nosimd)?_internal\.(?:js|wasm))$/;
 
-async function serveFile(dir: string, rel: string): Promise<Response> {
-  // Reject traversal outright rather than normalising it.
-  if (rel.split("/").some((p) => p === ".." || p.startsWith("."))) return new Response("bad path", { status: 400 });
-  const path = `${dir}/${rel}`;
-  try {
-    const file = await Deno.open(path, { read: true });
-    const stat = await file.stat();
-    if (!stat.isFile) {
-      file.close();
-      return new Response("not found", { status: 404 });
-    }
-    const ext = rel.split(".").pop() ?? "";
-    return new Response(file.readable, {
-      headers: {
-        "content-type": TYPES[ext] ?? "application/octet-stream",
-        "content-length": String(stat.size),
-        "cache-control": "no-cache",
-      },
-    });
-  } catch {
-    return new Response("not found", { status: 404 });
-  }
+function whitelist(pattern: RegExp): MiddlewareHandler {
+  return async (c, next) => {
+    const path = c.req.path;
+    if (!pattern.test(path) || /_test\.|\.test\./.test(path)) return c.json({ error: "not_found", message: "no such file" }, 404);
+    await next();
+  };
 }
 
+const noCache: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (c.res.status === 200) c.header("cache-control", "no-cache");
+};
+
+const notFound = (c: Context) => c.json({ error: "not_found", message: "no such file" }, 404);
+
 /** Adds the static routes to `app`. */
-export function staticRoutes(app: Hono, options: StaticOptions = {}): void {
-  app.get("/", () => serveFile(STATIC_DIR, "index.html"));
-  app.get("/static/*", (c) => serveFile(STATIC_DIR, c.req.path.slice("/static/".length)));
-  app.get("/vendor/tasks-vision/*", (c) => serveFile(VENDOR_DIR, c.req.path.slice("/vendor/tasks-vision/".length)));
-  app.get("/v1/face-model/face_landmarker.task", async (c) => {
+export function staticRoutes(app: Hono<any>, options: StaticOptions = {}): void {
+  app.get("/", noCache, serveStatic({ path: `${ROOT}static/index.html` }), notFound);
+  app.get("/static/*", whitelist(STATIC_FILE), noCache, serveStatic({ root: ROOT }), notFound);
+  app.get(
+    "/vendor/tasks-vision/*",
+    whitelist(VENDOR_FILE),
+    noCache,
+    serveStatic({
+      root: `${ROOT}node_modules/@mediapipe/tasks-vision`,
+      rewriteRequestPath: (p) => p.slice("/vendor/tasks-vision".length),
+    }),
+    notFound,
+  );
+  app.get("/v1/face-model/face_landmarker.task", async (c, next) => {
     if (!options.faceModelPath) return c.redirect(DEFAULT_FACE_MODEL_URL, 302);
-    const path = options.faceModelPath;
-    const slash = path.lastIndexOf("/");
-    return await serveFile(slash >= 0 ? path.slice(0, slash) : ".", path.slice(slash + 1));
-  });
+    return await serveStatic({ path: options.faceModelPath, mimes: { task: "application/octet-stream" } })(c, next);
+  }, notFound);
 }
