@@ -1,0 +1,163 @@
+/**
+ * The typed client against a real server: awaitable open and `ready`, typed server errors,
+ * a clean `end()`, open timeouts, and an events subscription whose socket is killed mid-stream
+ * (through a TCP proxy) resuming with `since`: every event exactly once, in order.
+ */
+import assert from "node:assert/strict";
+import { Engine } from "../engine/engine.ts";
+import { startServer } from "../server.ts";
+import { AffectstreamClient, ClientError, type SessionEvent } from "./mod.ts";
+
+const engine = await Engine.load({ vadWorker: true, voiceWorker: true, disable: ["voice", "face"] });
+const server = await startServer({
+  loadedEngine: engine,
+  port: 0,
+  sessions: { session: { participant: { textWaitMs: 200 } } },
+});
+const opts = { sanitizeOps: false, sanitizeResources: false };
+let n = 0;
+const newSession = () => `c${++n}-${Date.now()}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP proxy to the server whose connections can be cut, like a network drop. */
+function proxy(targetPort: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  (async () => {
+    for await (const c of listener) {
+      const up = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+      conns.add(c).add(up);
+      const cut = () => {
+        for (const x of [c, up]) {
+          conns.delete(x);
+          try {
+            x.close();
+          } catch { /* already closed */ }
+        }
+      };
+      c.readable.pipeTo(up.writable).catch(() => {}).finally(cut);
+      up.readable.pipeTo(c.writable).catch(() => {}).finally(cut);
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    cutAll() {
+      for (const c of [...conns]) {
+        conns.delete(c);
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+    },
+    close() {
+      this.cutAll();
+      listener.close();
+    },
+  };
+}
+
+/** Final transcript segments of a transcript-only participant: each becomes utterance + emotion events. */
+async function talk(client: AffectstreamClient, sid: string, pid: string, count: number, fromMs = 0) {
+  const ingest = await client.ingest(sid, pid, { name: pid });
+  for (let i = 0; i < count; i++) {
+    const startMs = fromMs + i * 2000;
+    await ingest.sendTranscript({ final: true, text: `sentence number ${i} is here`, startMs, endMs: startMs + 1500 });
+    await sleep(30);
+  }
+  const closed = await ingest.end();
+  assert.equal(closed.code, 1000);
+}
+
+Deno.test("ingest: awaitable open with ready, typed server errors, and end() closes with 1000", opts, async () => {
+  const client = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}` });
+  const sid = newSession();
+  const errors: ClientError[] = [];
+  const ingest = await client.ingest(sid, "ann", { on: { error: (e) => errors.push(e) } });
+  assert.equal(ingest.ready.type, "ready");
+  assert.equal(ingest.ready.participantId, "ann");
+  await ingest.sendTranscript({ final: true, text: "backwards", startMs: 500, endMs: 100 });
+  await sleep(300);
+  assert.equal(errors[0]?.kind, "server");
+  assert.equal(errors[0].code, "bad_message");
+  assert.equal(errors[0].recoverable, true);
+  const closed = await ingest.end();
+  assert.equal(closed.code, 1000);
+  await assert.rejects(ingest.sendTranscript({ final: true, text: "late", startMs: 0, endMs: 1 }), ClientError);
+});
+
+Deno.test("open rejects with a timeout ClientError when nothing answers", opts, async () => {
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const c of silent) held.push(c);
+  })().catch(() => {});
+  const client = new AffectstreamClient({ url: `http://127.0.0.1:${(silent.addr as Deno.NetAddr).port}` });
+  const err = await client.ingest("s", "p", { openTimeoutMs: 300 }).catch((e) => e);
+  assert.ok(err instanceof ClientError);
+  assert.equal(err.kind, "timeout");
+  for (const c of held) c.close();
+  silent.close();
+});
+
+Deno.test("events resume after the socket is cut: every event once, in seq order", opts, async () => {
+  const sid = newSession();
+  const direct = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}` });
+  const p = proxy(server.port);
+  const viaProxy = new AffectstreamClient({ url: `http://127.0.0.1:${p.port}` });
+  await talk(direct, sid, "first", 2); // the session exists and holds events before anyone subscribes
+  const seen: SessionEvent[] = [];
+  const closes: boolean[] = [];
+  const events = await viaProxy.events(sid, {
+    backoffMs: 50,
+    on: { event: (e) => seen.push(e), close: (c) => closes.push(c.willReconnect) },
+  });
+  await sleep(300);
+  p.cutAll(); // the network drops …
+  await talk(direct, sid, "second", 3); // … while the session goes on
+  p.cutAll(); // and drops again
+  await talk(direct, sid, "third", 2);
+  const lastSeq = (await direct.events(sid, { reconnect: false })).lastSeq; // opened only to compare
+  const deadline = Date.now() + 10_000;
+  while (events.lastSeq < lastSeq && Date.now() < deadline) await sleep(50);
+  await events.end();
+  p.close();
+  assert.ok(closes.length >= 2, "closed at least once by a cut, once by end()");
+  assert.ok(closes.slice(0, -1).every((w) => w) && closes.at(-1) === false, "reconnects after cuts, not after end()");
+  assert.ok(events.reconnects >= 1);
+  const seqs = seen.map((e) => e.seq);
+  assert.ok(seqs.length > 5, `saw ${seqs.length} events`);
+  assert.deepEqual(seqs, [...new Set(seqs)].sort((a, b) => a - b), "no duplicates, in order");
+  assert.equal(seqs[0], 1);
+  assert.equal(seqs.length, seqs[seqs.length - 1], "no gaps");
+  for (const who of ["first", "second", "third"]) {
+    assert.ok(seen.some((e) => e.type === "participant.left" && e.participantId === who), who);
+  }
+});
+
+Deno.test("events: end() stops reconnecting and the async iterator finishes", opts, async () => {
+  const sid = newSession();
+  const client = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}` });
+  await talk(client, sid, "solo", 1);
+  const events = await client.events(sid);
+  const got: string[] = [];
+  const reading = (async () => {
+    for await (const e of events) {
+      got.push(e.type);
+      if (e.type === "participant.left") break;
+    }
+  })();
+  await reading;
+  await events.end();
+  await events.done;
+  assert.equal(events.isOpen, false);
+  assert.equal(got[0], "participant.joined");
+});
+
+Deno.test({
+  name: "shutdown",
+  ...opts,
+  fn: async () => {
+    await server.shutdown();
+    engine.close();
+  },
+});

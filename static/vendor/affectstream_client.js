@@ -1,0 +1,552 @@
+// lib/client/errors.ts
+var ClientError = class extends Error {
+  kind;
+  code;
+  recoverable;
+  closeCode;
+  constructor(kind, message, code, recoverable = kind === "server", closeCode) {
+    super(message), this.kind = kind, this.code = code, this.recoverable = recoverable, this.closeCode = closeCode;
+    this.name = "ClientError";
+  }
+};
+
+// lib/client/managed_socket.ts
+var DRAIN_POLL_MS = 10;
+function resolveConnectionOptions(o = {}) {
+  const r = {
+    openTimeoutMs: o.openTimeoutMs ?? 1e4,
+    highWaterMark: o.highWaterMark ?? 1024 * 1024,
+    drainTimeoutMs: o.drainTimeoutMs ?? 1e4
+  };
+  if (!(r.openTimeoutMs > 0)) throw new RangeError("openTimeoutMs must be > 0");
+  if (!(r.highWaterMark >= 0)) throw new RangeError("highWaterMark must be \u2265 0");
+  if (!(r.drainTimeoutMs > 0)) throw new RangeError("drainTimeoutMs must be > 0");
+  return r;
+}
+var ManagedSocket = class _ManagedSocket {
+  o;
+  closed;
+  #ws;
+  constructor(ws, closed, o) {
+    this.o = o;
+    this.#ws = ws;
+    this.closed = closed;
+  }
+  /** Opens `url`; rejects with ClientError "timeout" or "refused". */
+  static open(url, handlers, o) {
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      let ws;
+      try {
+        ws = new WebSocket(url);
+      } catch (err) {
+        reject(new ClientError("refused", `cannot open ${redact(url)}: ${err.message}`));
+        return;
+      }
+      ws.binaryType = "arraybuffer";
+      let resolveClosed;
+      const closed = new Promise((r) => resolveClosed = r);
+      const timer = setTimeout(() => {
+        if (opened) return;
+        try {
+          ws.close();
+        } catch {
+        }
+        reject(new ClientError("timeout", `${redact(url)} did not open within ${o.openTimeoutMs} ms`));
+      }, o.openTimeoutMs);
+      ws.onopen = () => {
+        opened = true;
+        clearTimeout(timer);
+        resolve(new _ManagedSocket(ws, closed, o));
+      };
+      ws.onerror = () => {
+        if (opened) return;
+        clearTimeout(timer);
+        reject(new ClientError("refused", `cannot connect to ${redact(url)}`));
+      };
+      ws.onmessage = (e) => handlers.message(e.data);
+      ws.onclose = (e) => {
+        clearTimeout(timer);
+        resolveClosed({
+          code: e.code,
+          reason: e.reason
+        });
+        if (!opened) {
+          reject(new ClientError("refused", `${redact(url)} closed before opening (${e.code})`, void 0, false, e.code));
+        } else handlers.close(e.code, e.reason);
+      };
+    });
+  }
+  /** Whether the socket is open. */
+  get isOpen() {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+  /** Bytes queued but not yet sent. */
+  get bufferedAmount() {
+    return this.#ws.bufferedAmount;
+  }
+  /** Sends once the buffer is below the high-water mark; rejects with "closed" or "timeout". */
+  async send(data) {
+    if (this.#ws.bufferedAmount > this.o.highWaterMark) await this.drain();
+    if (!this.isOpen) throw new ClientError("closed", "the socket is closed");
+    this.#ws.send(data);
+  }
+  /** Resolves when the send buffer is at or below the high-water mark. */
+  async drain() {
+    const deadline = Date.now() + this.o.drainTimeoutMs;
+    while (this.#ws.bufferedAmount > this.o.highWaterMark) {
+      if (!this.isOpen) throw new ClientError("closed", "the socket closed while sends were waiting");
+      if (Date.now() > deadline) {
+        throw new ClientError("timeout", `the send buffer did not drain within ${this.o.drainTimeoutMs} ms`);
+      }
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    }
+  }
+  /** Closes (idempotent) and resolves once closed. */
+  async close(code = 1e3, reason = "") {
+    if (this.#ws.readyState === WebSocket.CONNECTING || this.#ws.readyState === WebSocket.OPEN) {
+      this.#ws.close(code, reason);
+    }
+    return await this.closed;
+  }
+};
+function redact(url) {
+  return url.replace(/([?&]token=)[^&]*/, "$1\u2026");
+}
+function withTimeout(p, ms, what) {
+  let timer;
+  const t = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new ClientError("timeout", `${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([
+    p,
+    t
+  ]).finally(() => clearTimeout(timer));
+}
+
+// lib/client/events_connection.ts
+var FINAL_CLOSE_CODES = /* @__PURE__ */ new Set([
+  1e3,
+  4400,
+  4401,
+  4403,
+  4404
+]);
+var EventsConnection = class _EventsConnection {
+  /** seq of the last event delivered. */
+  lastSeq;
+  /** Reconnects so far. */
+  reconnects = 0;
+  #url;
+  #o;
+  #opts;
+  #on;
+  #socket;
+  #ended = false;
+  #done;
+  #resolveDone;
+  #buffer = [];
+  #waiters = [];
+  constructor(url, options) {
+    this.#url = url;
+    this.#o = resolveConnectionOptions(options);
+    this.#opts = options;
+    this.#on = options.on ?? {};
+    this.lastSeq = options.since ?? 0;
+    if (!(Number.isInteger(this.lastSeq) && this.lastSeq >= 0)) throw new RangeError("since must be an integer \u2265 0");
+    this.#done = new Promise((r) => this.#resolveDone = r);
+  }
+  /**
+   * Subscribes; resolves once the first socket is open (rejects if it cannot open).
+   * `url(since)` builds the socket URL for a given `since`.
+   */
+  static async open(url, options = {}) {
+    const c = new _EventsConnection(url, options);
+    await c.#connect(0);
+    return c;
+  }
+  /** Resolves when the subscription is over (end(), a final close, or reconnects exhausted). */
+  get done() {
+    return this.#done;
+  }
+  /** Whether a socket is open now. */
+  get isOpen() {
+    return this.#socket?.isOpen ?? false;
+  }
+  async #connect(attempt) {
+    const since = this.lastSeq;
+    const socket = await ManagedSocket.open(this.#url(since), {
+      message: (data) => this.#onMessage(data),
+      close: (code, reason) => void this.#onClose(code, reason)
+    }, this.#o);
+    this.#socket = socket;
+    this.#on.open?.({
+      since,
+      attempt
+    });
+  }
+  #onMessage(data) {
+    if (typeof data !== "string") return;
+    let m;
+    try {
+      m = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (m.seq === void 0) {
+      const e = m;
+      if (e.type === "error") {
+        if (e.code === "history_gap" && /ahead|restarted/.test(e.message)) this.lastSeq = 0;
+        this.#on.error?.(new ClientError("server", `${e.code}: ${e.message}`, e.code, e.recoverable));
+      }
+      return;
+    }
+    const ev = m;
+    if (ev.seq <= this.lastSeq) return;
+    this.lastSeq = ev.seq;
+    this.#on.event?.(ev);
+    this.#buffer.push(ev);
+    if (this.#buffer.length > 1e4) this.#buffer.shift();
+    for (const w of this.#waiters.splice(0)) w();
+  }
+  async #onClose(code, reason) {
+    this.#socket = void 0;
+    const reconnect = !this.#ended && (this.#opts.reconnect ?? true) && !FINAL_CLOSE_CODES.has(code);
+    this.#on.close?.({
+      code,
+      reason,
+      willReconnect: reconnect
+    });
+    if (!reconnect) return this.#finish();
+    const base = this.#opts.backoffMs ?? 250, max = this.#opts.maxBackoffMs ?? 1e4;
+    const maxAttempts = this.#opts.maxAttempts ?? Infinity;
+    for (let attempt = 1; attempt <= maxAttempts && !this.#ended; attempt++) {
+      const delay = Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.#ended) break;
+      try {
+        await this.#connect(attempt);
+        this.reconnects++;
+        return;
+      } catch (err) {
+        this.#on.error?.(err instanceof ClientError ? err : new ClientError("refused", String(err)));
+      }
+    }
+    this.#finish();
+  }
+  #finish() {
+    this.#ended = true;
+    this.#resolveDone();
+    for (const w of this.#waiters.splice(0)) w();
+  }
+  /** Events as an async iterator (ends when the subscription does). */
+  async *[Symbol.asyncIterator]() {
+    while (true) {
+      while (this.#buffer.length) yield this.#buffer.shift();
+      if (this.#ended) return;
+      await new Promise((r) => this.#waiters.push(r));
+    }
+  }
+  /** Stops reconnecting and closes; resolves once closed. */
+  async end() {
+    this.#ended = true;
+    await this.#socket?.close(1e3, "end");
+    this.#finish();
+  }
+};
+
+// lib/client/media_connection.ts
+var MediaConnection = class {
+  url;
+  /** The server's `ready` message. */
+  ready;
+  /** Error replies received so far, by code. */
+  errorCounts;
+  socket;
+  o;
+  #endTimeoutMs;
+  #on;
+  #fatal;
+  #ending;
+  constructor(url, options) {
+    this.url = url;
+    this.errorCounts = {};
+    this.#ending = false;
+    this.o = resolveConnectionOptions(options);
+    this.#endTimeoutMs = options.endTimeoutMs ?? 3e4;
+    this.#on = options.on ?? {};
+  }
+  /** Opens the socket, sends `hello` when given, and resolves on `ready`. */
+  async connect(hello) {
+    let readyResolve, readyReject;
+    const ready = new Promise((res, rej) => (readyResolve = res, readyReject = rej));
+    const started = Date.now();
+    this.socket = await ManagedSocket.open(this.url, {
+      message: (data) => {
+        if (typeof data !== "string") return;
+        let m;
+        try {
+          m = JSON.parse(data);
+        } catch {
+          return;
+        }
+        if (m.type === "ready") readyResolve(m);
+        else if (m.type === "error") {
+          const err = errorOf(m);
+          this.errorCounts[m.code] = (this.errorCounts[m.code] ?? 0) + 1;
+          if (!m.recoverable) {
+            this.#fatal = err;
+            readyReject(err);
+          }
+          this.#on.error?.(err);
+        }
+      },
+      close: (code, reason) => {
+        readyReject(this.#fatal ?? new ClientError("closed", `closed before ready (${code} ${reason})`, void 0, false, code));
+        this.#on.close?.(code, reason);
+      }
+    }, this.o);
+    if (hello) await this.socket.send(JSON.stringify(hello));
+    const left = Math.max(1, this.o.openTimeoutMs - (Date.now() - started));
+    try {
+      this.ready = await withTimeout(ready, left, "waiting for ready");
+    } catch (err) {
+      await this.socket.close();
+      throw err;
+    }
+    this.#on.open?.(this.ready);
+  }
+  /** Whether the socket is open. */
+  get isOpen() {
+    return this.socket.isOpen;
+  }
+  /** Bytes waiting in the send buffer. */
+  get bufferedAmount() {
+    return this.socket.bufferedAmount;
+  }
+  /** Resolves with the close code and reason once the socket closed. */
+  get closed() {
+    return this.socket.closed;
+  }
+  async sendRaw(data) {
+    if (this.#fatal) throw this.#fatal;
+    if (this.#ending) throw new ClientError("closed", "end() was called");
+    await this.socket.send(data);
+  }
+  /**
+   * Sends `end`: the server flushes the stream (last utterance analysed, `participant.left`)
+   * and closes with 1000. Resolves with the close; idempotent.
+   */
+  async end() {
+    if (!this.#ending && this.socket.isOpen) {
+      this.#ending = true;
+      await this.socket.drain().catch(() => {
+      });
+      if (this.socket.isOpen) await this.socket.send(JSON.stringify({
+        type: "end"
+      })).catch(() => {
+      });
+    }
+    this.#ending = true;
+    try {
+      return await withTimeout(this.socket.closed, this.#endTimeoutMs, "end");
+    } catch (err) {
+      await this.socket.close(1e3, "end timed out");
+      throw err;
+    }
+  }
+  /** Closes at once without `end` (the server flushes as for a disconnect). */
+  async close() {
+    this.#ending = true;
+    await this.socket.close();
+  }
+};
+function errorOf(m) {
+  return new ClientError("server", `${m.code}: ${m.message}`, m.code, m.recoverable);
+}
+
+// lib/client/ingest_connection.ts
+var IngestConnection = class _IngestConnection extends MediaConnection {
+  audio;
+  constructor(url, options) {
+    super(url, options);
+    this.audio = options.audio;
+  }
+  /** Opens `url` (a full ws(s):// ingest URL), sends hello and waits for `ready`. */
+  static async open(url, options = {}) {
+    const c = new _IngestConnection(url, options);
+    const hello = {
+      type: "hello"
+    };
+    if (options.audio) hello.audio = options.audio;
+    if (options.name) hello.name = options.name;
+    if (options.consent !== void 0) hello.consent = options.consent;
+    await c.connect(hello);
+    return c;
+  }
+  /** Sends interleaved little-endian samples in the announced format (whole sample frames). */
+  async sendAudio(bytes) {
+    await this.sendRaw(bytes);
+  }
+  /** Sends one face message (measured by the caller, e.g. in the browser). */
+  async sendFace(frame) {
+    await this.sendRaw(JSON.stringify(frame));
+  }
+  /** Sends an interim or final transcript segment. */
+  async sendTranscript(segment) {
+    await this.sendRaw(JSON.stringify({
+      type: "transcript",
+      ...segment
+    }));
+  }
+  /** Withdraws consent: analysis stops at once and the server closes the socket. */
+  async withdrawConsent() {
+    await this.sendRaw(JSON.stringify({
+      type: "consent",
+      consent: false
+    }));
+  }
+};
+function pcm16(samples) {
+  const out = new Uint8Array(samples.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < samples.length; i++) {
+    view.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), true);
+  }
+  return out;
+}
+
+// lib/client/video_connection.ts
+var VIDEO_HEADER_BYTES = 8;
+function videoFrameMessage(timeMs, image) {
+  const out = new Uint8Array(VIDEO_HEADER_BYTES + image.length);
+  new DataView(out.buffer).setFloat64(0, timeMs, true);
+  out.set(image, VIDEO_HEADER_BYTES);
+  return out;
+}
+var VideoConnection = class _VideoConnection extends MediaConnection {
+  constructor(url, options) {
+    super(url, options);
+  }
+  /** Opens `url` (a full ws(s):// video URL) and waits for `ready`. */
+  static async open(url, options = {}) {
+    const c = new _VideoConnection(url, options);
+    await c.connect(options.name ? {
+      type: "hello",
+      name: options.name
+    } : void 0);
+    return c;
+  }
+  /** Sends one frame taken at `timeMs` on the participant's media clock. */
+  async sendFrame(timeMs, image) {
+    if (!(Number.isFinite(timeMs) && timeMs >= 0)) throw new RangeError(`timeMs must be \u2265 0, got ${timeMs}`);
+    await this.sendRaw(videoFrameMessage(timeMs, image));
+  }
+};
+
+// lib/client/affectstream_client.ts
+var AffectstreamClient = class _AffectstreamClient {
+  url;
+  token;
+  httpTimeoutMs;
+  constructor(options) {
+    const u = new URL(options.url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new TypeError("url must be http:// or https://");
+    this.url = u.origin + u.pathname.replace(/\/+$/, "");
+    this.token = options.token;
+    this.httpTimeoutMs = options.httpTimeoutMs ?? 1e4;
+  }
+  /** The same server with another token. */
+  withToken(token) {
+    return new _AffectstreamClient({
+      url: this.url,
+      token,
+      httpTimeoutMs: this.httpTimeoutMs
+    });
+  }
+  /** ws(s):// URL of a path, with the token and extra query parameters. */
+  socketUrl(path, query = {}) {
+    const u = new URL(this.url + path);
+    u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+    if (this.token) u.searchParams.set("token", this.token);
+    for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+    return u.toString();
+  }
+  /** Opens a participant's ingest socket and waits for `ready`. */
+  ingest(sessionId, participantId, options = {}) {
+    return IngestConnection.open(this.socketUrl(participantPath(sessionId, participantId, "ingest")), options);
+  }
+  /** Opens a participant's video socket and waits for `ready`. */
+  video(sessionId, participantId, options = {}) {
+    return VideoConnection.open(this.socketUrl(participantPath(sessionId, participantId, "video")), options);
+  }
+  /** Subscribes to a session's events (reconnecting with `since`). */
+  events(sessionId, options = {}) {
+    const path = `/v1/sessions/${encodeURIComponent(sessionId)}/events`;
+    return EventsConnection.open((since) => this.socketUrl(path, {
+      since: String(since)
+    }), options);
+  }
+  /** GET /v1/health. */
+  health() {
+    return this.http("GET", "/v1/health");
+  }
+  /** POST /v1/tokens (needs the admin key or an admin token). */
+  createToken(request) {
+    return this.http("POST", "/v1/tokens", request);
+  }
+  /** POST /v1/sessions (admin): creates the session if needed. */
+  createSession(sessionId) {
+    return this.http("POST", "/v1/sessions", sessionId ? {
+      sessionId
+    } : {});
+  }
+  /** A JSON HTTP call; rejects with ClientError "server" (code = the body's `error`) on a non-2xx answer. */
+  async http(method, path, body) {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), this.httpTimeoutMs);
+    try {
+      const headers = {};
+      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      if (body !== void 0) headers["content-type"] = "application/json";
+      const res = await fetch(this.url + path, {
+        method,
+        headers,
+        body: body === void 0 ? void 0 : JSON.stringify(body),
+        signal: ctl.signal
+      }).catch((err) => {
+        throw new ClientError(ctl.signal.aborted ? "timeout" : "refused", `${method} ${path}: ${err.message}`);
+      });
+      const text = await res.text();
+      let json;
+      try {
+        json = text ? JSON.parse(text) : {};
+      } catch {
+        json = {
+          error: "bad_json",
+          message: text.slice(0, 200)
+        };
+      }
+      if (!res.ok) {
+        throw new ClientError("server", `${method} ${path}: ${res.status} ${json.message ?? json.error ?? ""}`.trim(), json.error, false);
+      }
+      return json;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+};
+function participantPath(sessionId, participantId, kind) {
+  return `/v1/sessions/${encodeURIComponent(sessionId)}/participants/${encodeURIComponent(participantId)}/${kind}`;
+}
+export {
+  AffectstreamClient,
+  ClientError,
+  EventsConnection,
+  IngestConnection,
+  MediaConnection,
+  VIDEO_HEADER_BYTES,
+  VideoConnection,
+  pcm16,
+  videoFrameMessage
+};
