@@ -6,6 +6,17 @@
  * this module.
  */
 
+import { alignedCrop } from "./pixel_crop.js";
+
+/**
+ * Where the app serves onnxruntime-web and the model (lib/transport/static_routes.ts), for createPixelModel.
+ */
+export const PIXEL_ASSETS = Object.freeze({
+  ortModulePath: "/vendor/onnxruntime-web/ort.wasm.min.mjs",
+  wasmBase: "/vendor/onnxruntime-web/",
+  modelUrl: "/v1/face-model/face_cnn.onnx",
+});
+
 /** Input side the model expects (pixel_crop.js CROP_SIZE). */
 export const PIXEL_INPUT_SIZE = 48;
 /** Number of emotion classes. */
@@ -56,4 +67,23 @@ export async function createPixelModel(options) {
       session.release?.();
     },
   };
+}
+
+/**
+ * Adds the pixel model's probabilities to a measured wire frame (in place): cuts the aligned crop of the
+ * frame's face from the source it was measured on and runs the model. Frames without a face, or whose landmarks
+ * cannot place a crop, are left as they are. The hook-up of a face worker is one line after `tracker.measure`:
+ * `await addPixelProbs(frame, bitmap, pixel)`.
+ * @param {{ present: boolean, landmarks?: number[], pixelProbs?: number[] }} frame from tracker.measure
+ * @param {CanvasImageSource & { width?: number, height?: number, videoWidth?: number, videoHeight?: number }} source
+ * @param {{ probs: (crop: Uint8Array) => Promise<number[]> } | null | undefined} model from createPixelModel
+ * @returns {Promise<typeof frame>}
+ */
+export async function addPixelProbs(frame, source, model) {
+  if (!model || !frame.present || !frame.landmarks) return frame;
+  const w = source.videoWidth || source.naturalWidth || source.width;
+  const h = source.videoHeight || source.naturalHeight || source.height;
+  const crop = alignedCrop(source, w, h, frame.landmarks);
+  if (crop) frame.pixelProbs = await model.probs(crop);
+  return frame;
 }

@@ -59,5 +59,50 @@ class FaceMlpTest(unittest.TestCase):
         self.assertEqual(tuple(a.shape), (100, 7))
 
 
+class DedupTest(unittest.TestCase):
+    def test_identical_images_share_a_group_and_val_copies_are_found(self):
+        from dedup_fer import group_ids, image_hashes, val_duplicates
+        imgs = np.zeros((4, 2304), dtype=np.uint8)
+        imgs[1, 0] = 1
+        imgs[3, 0] = 1
+        ids = group_ids(image_hashes(imgs))
+        self.assertEqual(ids[1], ids[3])
+        self.assertEqual(ids[0], ids[2])
+        self.assertNotEqual(ids[0], ids[1])
+        val = np.zeros((2, 2304), dtype=np.uint8)
+        val[1, 5] = 9
+        self.assertEqual(val_duplicates(image_hashes(imgs), image_hashes(val)), [0])
+
+    def test_group_holdout_never_splits_a_group(self):
+        from dedup_fer import copies_across, group_holdout
+        rng = np.random.default_rng(3)
+        groups = np.repeat(np.arange(300), rng.integers(1, 4, size=300))
+        labels = groups % 7
+        hold = group_holdout(labels, groups, 0.1, rng)
+        self.assertEqual(copies_across(hold, groups), 0)
+        self.assertAlmostEqual(hold.mean(), 0.1, delta=0.04)
+
+
+class PixelCnnTest(unittest.TestCase):
+    def test_brightness_offset_and_contrast_do_not_change_the_logits(self):
+        from pixel_model import PixelCnn
+        torch.manual_seed(0)
+        model = PixelCnn().eval()
+        x = torch.rand(3, 1, 48, 48) * 0.5 + 0.2
+        with torch.no_grad():
+            a, b = model(x), model(x * 1.2 + 0.05)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-3)
+        self.assertEqual(tuple(a.shape), (3, 7))
+        self.assertLess(sum(p.numel() for p in model.parameters()), 1_500_000)
+
+    def test_augmentation_keeps_shape_and_range(self):
+        from pixel_model import augment
+        x = torch.rand(8, 1, 48, 48)
+        y = augment(x, torch.Generator().manual_seed(1))
+        self.assertEqual(tuple(y.shape), (8, 1, 48, 48))
+        self.assertGreaterEqual(float(y.min()), 0.0)
+        self.assertLessEqual(float(y.max()), 1.0)
+
+
 if __name__ == "__main__":
     unittest.main()
