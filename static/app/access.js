@@ -84,8 +84,8 @@ export class Access {
   }
 
   /**
-   * Why the server refuses this page's view token of the session (GET …/viewers), or undefined
-   * when it accepts it or cannot be reached. Used after a socket that never opened, because a
+   * Why the server refuses this page's view token of the session (GET …/viewers: 401 or 403), or
+   * undefined when it accepts it, does not know the session yet, or cannot be reached. Used after a socket that never opened, because a
    * browser does not see the HTTP status of a refused WebSocket upgrade.
    */
   async probe(sessionId) {
@@ -94,7 +94,9 @@ export class Access {
       await api.viewers(token, sessionId);
       return undefined;
     } catch (err) {
-      return err instanceof ApiError && [401, 403, 404].includes(err.status) ? refusalText(err) : undefined;
+      // 404 is not final: the first authorised ingest creates the session (a restarted server
+      // without a store has forgotten it until then).
+      return err instanceof ApiError && [401, 403].includes(err.status) ? refusalText(err) : undefined;
     }
   }
 

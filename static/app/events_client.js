@@ -5,16 +5,20 @@
  */
 
 /**
- * Close codes after which retrying cannot help (lib/protocol/errors.ts): bad request, forbidden,
- * session not found. 4401 (unauthorized, e.g. the token expired) is retried once with a fresh
+ * Close codes after which retrying cannot help (lib/protocol/errors.ts): bad request, forbidden.
+ * 4401 (unauthorized, e.g. the token expired) is retried once with a fresh
  * token when the page can mint one.
  */
 const FATAL_CLOSE = new Map([
   [4400, "bad request"],
   [4403, "forbidden: this token does not give access to the session"],
-  [4404, "session not found: it does not exist on the server (or was erased)"],
 ]);
 const UNAUTHORIZED = 4401;
+/**
+ * The session does not exist (yet, or any more): retried slowly, because the first authorised
+ * ingest creates it, e.g. this page's own stream rejoining a restarted server that has no store.
+ */
+const SESSION_NOT_FOUND = 4404;
 /** The server's slow-subscriber close code. */
 const SLOW_SUBSCRIBER = 4408;
 /** The server's limit-reached close code (too many subscribers): retry, but slowly. */
@@ -119,12 +123,16 @@ export class EventsClient {
       }
       const delay = c.code === SLOW_SUBSCRIBER
         ? 0
+        : c.code === SESSION_NOT_FOUND
+        ? BACKOFF_MAX_MS / 2
         : Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt) * (c.code === LIMIT_REACHED ? 4 : 1);
       this.attempt++;
       const why = c.code === SLOW_SUBSCRIBER
         ? "fell behind (4408)"
         : c.code === LIMIT_REACHED
         ? "too many subscribers (4429)"
+        : c.code === SESSION_NOT_FOUND
+        ? "the server does not know this session (4404)"
         : `connection lost (${c.code})`;
       this.#state("reconnecting", `${why}; reconnecting with since=${this.lastSeq} in ${(delay / 1000).toFixed(1)} s`);
       this.timer = setTimeout(() => this.connect(), delay);
