@@ -20,6 +20,11 @@ import { ErrorThrottle } from "../session/error_throttle.ts";
 /** Longest close reason WebSocket allows, in bytes. */
 const MAX_CLOSE_REASON = 120;
 
+/** A closing socket waits until nothing arrived for this long, in ms. */
+const DRAIN_QUIET_MS = 50;
+/** Longest wait for a closing socket's client to stop sending, in ms. */
+const DRAIN_MAX_MS = 2000;
+
 /** Options for {@linkcode ingestSocket}. */
 export interface IngestSocketOptions {
   /** A socket that sends no hello within this is closed (1008, `timeout`), in ms. Default 10,000. */
@@ -67,11 +72,23 @@ export function ingestSocket(
     slot?.release();
   };
 
+  /**
+   * Closes once the client has stopped sending: frames already in flight are read and dropped
+   * first (at most DRAIN_MAX_MS), so the close handshake completes instead of the connection
+   * being reset with unread data in it.
+   */
   const close = (ws: WSContext, code: number, reason: string) => {
     if (closed) return;
     closed = true;
     for (const c of cleanups.splice(0)) c();
-    ws.close(code, reason.slice(0, MAX_CLOSE_REASON));
+    const started = performance.now();
+    const attempt = () => {
+      const now = performance.now();
+      if (now - lastMessage >= DRAIN_QUIET_MS || now - started >= DRAIN_MAX_MS || ws.readyState !== 1) {
+        if (ws.readyState <= 1) ws.close(code, reason.slice(0, MAX_CLOSE_REASON));
+      } else setTimeout(attempt, DRAIN_QUIET_MS);
+    };
+    attempt();
   };
 
   const fail = (ws: WSContext, err: unknown) => {
@@ -148,8 +165,8 @@ export function ingestSocket(
       }
     },
     onMessage(evt, ws) {
-      if (closed || !session) return;
       lastMessage = performance.now();
+      if (closed || !session) return;
       try {
         const data = evt.data;
         if (typeof data === "string") {

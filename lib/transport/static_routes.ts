@@ -7,6 +7,7 @@
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { serveStatic } from "hono/deno";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Official location of the float16 Face Landmarker model. */
@@ -43,7 +44,7 @@ const notFound = (c: Context) => c.json({ error: "not_found", message: "no such 
 
 /** Adds the static routes to `app`. */
 export function staticRoutes(app: Hono<any>, options: StaticOptions = {}): void {
-  app.get("/", noCache, serveStatic({ path: `${ROOT}static/index.html` }), notFound);
+  app.get("/", noCache, serveStatic({ root: ROOT, path: "static/index.html" }), notFound);
   app.get("/static/*", whitelist(STATIC_FILE), noCache, serveStatic({ root: ROOT }), notFound);
   app.get(
     "/vendor/tasks-vision/*",
@@ -57,6 +58,9 @@ export function staticRoutes(app: Hono<any>, options: StaticOptions = {}): void 
   );
   app.get("/v1/face-model/face_landmarker.task", async (c, next) => {
     if (!options.faceModelPath) return c.redirect(DEFAULT_FACE_MODEL_URL, 302);
-    return await serveStatic({ path: options.faceModelPath, mimes: { task: "application/octet-stream" } })(c, next);
+    return await serveStatic({ root: "/", path: resolve(options.faceModelPath), mimes: { task: "application/octet-stream" } })(
+      c,
+      next,
+    );
   }, notFound);
 }
