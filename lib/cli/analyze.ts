@@ -3,12 +3,13 @@
  * items, each analysed as one utterance (one JSON line per item, in manifest order).
  */
 import { fileURLToPath } from "node:url";
+import { type AsrOptions, createRecognizer } from "../asr/create_recognizer.ts";
+import type { Recognizer } from "../asr/recognizer.ts";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
 import { FaceExtractor } from "../face/face_extractor.ts";
-import { decodeAudio } from "../media/decode.ts";
-import { probeMedia } from "../media/probe.ts";
-import { Session } from "../session/session.ts";
+import { MultiFaceExtractor } from "../speaker/multi_face_extractor.ts";
 import { ItemAnalyzer, type ItemResult } from "./item_analyzer.ts";
+import { analyzeRecording } from "./recording_analyzer.ts";
 import { groupByDialogue, readManifest } from "./manifest.ts";
 
 /** Options for {@linkcode runAnalyze}. */
@@ -22,6 +23,15 @@ export interface AnalyzeOptions {
   engine?: EngineOptions;
   /** Manifest groups analysed at once. Default 3. */
   concurrency?: number;
+  /**
+   * Speech recognition for audio without text (docs/asr.md): options of the recogniser pool, or
+   * false to turn it off (`--asr off`). Default: the embedded pocketsphinx, one process.
+   */
+  asr?: AsrOptions | false;
+  /** Files: most faces tracked per video, largest first (`--max-faces`); default 4. */
+  maxFaces?: number;
+  /** Files: split audio-only recordings by voice changes (`--voice-changes off`); default true. */
+  voiceChanges?: boolean;
 }
 
 /** Where the face landmarker model is looked for when no path is given. */
@@ -60,6 +70,26 @@ function lazyExtractor(engine: Engine, modelPath: string | undefined, fps: numbe
   return { get, close };
 }
 
+/**
+ * Lazily opened multi-face extractor for file mode (12.5 fps: mouth movement needs it, see
+ * lib/speaker/multi_face_extractor.ts); null when face analysis cannot run.
+ */
+function lazyMultiFace(engine: Engine, modelPath: string | undefined, maxFaces: number) {
+  let opening: Promise<MultiFaceExtractor | null> | undefined;
+  const get = () => {
+    if (!engine.face || !modelPath) return Promise.resolve(null);
+    return opening ??= MultiFaceExtractor.open({ modelPath, maxFaces }).catch((err) => {
+      console.error(`face: cannot start face extraction: ${(err as Error).message}; face analysis skipped`);
+      return null;
+    });
+  };
+  const close = async () => {
+    const e = await opening;
+    await e?.close();
+  };
+  return { get, close };
+}
+
 /** Runs the command; returns the exit code. */
 export async function runAnalyze(options: AnalyzeOptions): Promise<number> {
   if (!options.manifest && options.files.length === 0) {
@@ -69,12 +99,18 @@ export async function runAnalyze(options: AnalyzeOptions): Promise<number> {
   const fps = options.fps ?? 5;
   if (!(fps > 0 && fps <= 30)) throw new Error(`--fps must be in (0, 30], got ${options.fps}`);
   const engine = await Engine.load(options.engine);
-  const face = lazyExtractor(engine, options.faceModelPath ?? defaultFaceModel(), fps);
+  const modelPath = options.faceModelPath ?? defaultFaceModel();
+  const face = lazyExtractor(engine, modelPath, fps);
+  const multi = lazyMultiFace(engine, modelPath, options.maxFaces ?? 4);
+  // Manifest groups run `concurrency` at a time; the queue holds the rest of them.
+  const recognizer = options.asr === false ? undefined : createRecognizer({ maxQueue: 64, ...options.asr });
   try {
-    if (options.manifest) return await analyzeManifest(engine, face.get, options);
-    return await analyzeFiles(engine, face.get, options.files);
+    if (options.manifest) return await analyzeManifest(engine, face.get, options, recognizer);
+    return await analyzeFiles(engine, multi.get, options.files, options);
   } finally {
     await face.close();
+    await multi.close();
+    await recognizer?.close();
   }
 }
 
@@ -82,9 +118,10 @@ async function analyzeManifest(
   engine: Engine,
   extractor: () => Promise<FaceExtractor | null>,
   options: AnalyzeOptions,
+  recognizer?: Recognizer,
 ): Promise<number> {
   const items = await readManifest(options.manifest!);
-  const analyzer = new ItemAnalyzer(engine, extractor);
+  const analyzer = new ItemAnalyzer(engine, extractor, recognizer);
   const groups = groupByDialogue(items);
   const results = new Array<ItemResult>(items.length);
   let next = 0, done = 0;
@@ -97,7 +134,9 @@ async function analyzeManifest(
       done += g.length;
       if (Deno.stderr.isTerminal() || done === items.length) {
         const rate = done / ((performance.now() - t0) / 1000);
-        Deno.stderr.writeSync(new TextEncoder().encode(`\ranalyze: ${done}/${items.length} items (${rate.toFixed(1)}/s)`));
+        Deno.stderr.writeSync(
+          new TextEncoder().encode(`\ranalyze: ${done}/${items.length} items (${rate.toFixed(1)}/s)`),
+        );
       }
     }
   };
@@ -107,44 +146,35 @@ async function analyzeManifest(
   if (options.out) await Deno.writeTextFile(options.out, lines);
   else await Deno.stdout.write(new TextEncoder().encode(lines));
   const failed = results.filter((r) => "error" in r).length;
-  console.error(`analyze: ${items.length - failed} analysed, ${failed} failed${options.out ? ` → ${options.out}` : ""}`);
+  console.error(
+    `analyze: ${items.length - failed} analysed, ${failed} failed${options.out ? ` → ${options.out}` : ""}`,
+  );
   return 0;
 }
 
 async function analyzeFiles(
   engine: Engine,
-  extractor: () => Promise<FaceExtractor | null>,
+  extractor: () => Promise<MultiFaceExtractor | null>,
   files: string[],
+  options: AnalyzeOptions,
 ): Promise<number> {
   let failures = 0;
   const enc = new TextEncoder();
   for (const [i, path] of files.entries()) {
-    const session = new Session(`file-${i + 1}`, engine.vad, engine, { participant: { offline: true } });
-    session.events.subscribe(0, (e) => Deno.stdout.writeSync(enc.encode(JSON.stringify({ file: path, ...e }) + "\n")));
-    const p = session.join("speaker");
     try {
-      const info = await probeMedia(path);
-      const samples = info.hasAudio ? await decodeAudio(path) : new Float32Array(0);
-      const ext = info.hasVideo ? await extractor() : null;
-      const frames = ext ? await ext.extract(path) : [];
-      p.hello({ type: "hello", audio: { sampleRate: 16000, encoding: "f32le", channels: 1 } });
-      const chunk = 1600; // 100 ms
-      let f = 0;
-      for (let s = 0; s < samples.length; s += chunk) {
-        const part = samples.slice(s, s + chunk);
-        p.audio(new Uint8Array(part.buffer));
-        // Let VAD catch up before the face frames of this stretch, as it would live, so face-only
-        // windows are only made where no utterance is open.
-        await p.settle();
-        const endMs = Math.min(samples.length, s + chunk) / 16;
-        while (f < frames.length && frames[f].timeMs <= endMs) p.face(frames[f++]);
-      }
-      while (f < frames.length) p.face(frames[f++]);
-      await p.end("end");
+      await analyzeRecording(
+        engine,
+        path,
+        `file-${i + 1}`,
+        extractor,
+        (e) => Deno.stdout.writeSync(enc.encode(JSON.stringify({ file: path, ...e }) + "\n")),
+        { voiceChanges: options.voiceChanges },
+      );
     } catch (err) {
       failures++;
-      Deno.stdout.writeSync(enc.encode(JSON.stringify({ file: path, type: "error", message: (err as Error).message }) + "\n"));
-      if (!p.ended) await p.end("error");
+      Deno.stdout.writeSync(
+        enc.encode(JSON.stringify({ file: path, type: "error", message: (err as Error).message }) + "\n"),
+      );
     }
   }
   return failures ? 1 : 0;

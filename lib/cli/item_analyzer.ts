@@ -3,8 +3,12 @@
  * with only the silence at its ends trimmed (VAD), face over the same span, text with the
  * earlier turns of its dialogue as context; then the same fusion as the live server.
  * A speaker's items share one voice stream in manifest order, so per-speaker normalisation
- * accumulates as it would over a call.
+ * accumulates as it would over a call. An item with audio and no text gets its text from the
+ * recogniser (when one is given): `transcript: {text, source: "asr", confidence}` on its line,
+ * and a text estimate whose coverage is scaled by that confidence (lib/asr/asr_coverage.ts).
  */
+import { withAsrCoverage } from "../asr/asr_coverage.ts";
+import type { Recognizer } from "../asr/recognizer.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { FaceStage, TextStage, VoiceStage } from "../engine/stages.ts";
 import type { FaceExtractor } from "../face/face_extractor.ts";
@@ -38,6 +42,8 @@ export class ItemAnalyzer {
     private readonly engine: Engine,
     /** Opens the face extractor on first use; null when face analysis is unavailable. */
     private readonly faceExtractor: () => Promise<FaceExtractor | null>,
+    /** Speech recognition for items with audio and no text; none: such items have no text. */
+    private readonly recognizer?: Recognizer,
   ) {}
 
   /** Analyses one dialogue's items (or one lone item) in order; the text context is shared. */
@@ -53,6 +59,7 @@ export class ItemAnalyzer {
     try {
       let voice: ModalityEstimate | null = null, face: ModalityEstimate | null = null;
       let span = { startMs: 0, endMs: 0 };
+      let asr: Promise<AsrOutcome> | undefined;
       if (item.media) {
         const info = await probeMedia(item.media);
         if (!info.hasAudio && !info.hasVideo) throw new Error(`${item.media} holds neither audio nor video`);
@@ -60,17 +67,28 @@ export class ItemAnalyzer {
         if (info.hasAudio) {
           const samples = await decodeAudio(item.media);
           span = await trimmedSpan(this.engine.vad, samples);
+          // Recognition runs beside the voice and face analysis; the whole clip goes in (the
+          // recogniser has its own endpointing, and VAD ends can clip word edges).
+          if (!item.text?.trim() && this.recognizer && span.endMs > span.startMs) {
+            asr = recognizeItem(this.recognizer, item, samples);
+          }
           if (this.engine.voice && samples.length >= 512) voice = await this.#voice(item, samples, span);
         }
         if (info.hasVideo) face = await this.#face(item, info.isImage ? { startMs: 0, endMs: 0 } : span);
       }
       let textEst: ModalityEstimate | null = null;
-      if (item.text?.trim() && text) {
-        const turn = { speaker: item.speaker ?? item.id, text: item.text.trim() };
+      const transcript = asr ? await asr : undefined;
+      const itemText = item.text?.trim() || transcript?.text;
+      if (itemText && text) {
+        const turn = { speaker: item.speaker ?? item.id, text: itemText };
         textEst = await text.estimate(turn);
+        if (textEst && transcript) textEst = withAsrCoverage(textEst, transcript.confidence);
         text.commit(turn);
       }
       const summary = summarizeEmotion([voice, face, textEst]);
+      if (!summary && transcript) {
+        return { id: item.id, error: "no estimate: no speech, face or usable text in the item", transcript };
+      }
       if (!summary) {
         const missingModels = [
           item.media && !this.engine.voice && !this.engine.face ? "voice/face models" : "",
@@ -87,6 +105,7 @@ export class ItemAnalyzer {
         id: item.id,
         ...summary,
         ...(item.media ? { startMs: Math.round(span.startMs), endMs: Math.round(span.endMs) } : {}),
+        ...(transcript ? { transcript } : {}),
       };
     } catch (err) {
       return { id: item.id, error: (err as Error).message ?? String(err) };
@@ -135,8 +154,32 @@ export class ItemAnalyzer {
     // A still image (one frame at 0) counts as covering a 250 ms span; a clip without speech is
     // judged over all its frames.
     const s = span.endMs > span.startMs ? span : { startMs: 0, endMs: Math.max(250, lastMs + 1) };
-    const est = await stage.analyze({ utteranceId: item.id, startMs: s.startMs, endMs: Math.max(s.endMs, 1), final: true });
+    const est = await stage.analyze({
+      utteranceId: item.id,
+      startMs: s.startMs,
+      endMs: Math.max(s.endMs, 1),
+      final: true,
+    });
     stage.release();
     return est;
+  }
+}
+
+/** The `transcript` field of a manifest line whose text came from the recogniser. */
+export interface AsrOutcome {
+  text: string;
+  source: "asr";
+  confidence: number;
+  /** Why recognition failed (AsrError code and message), when it did. */
+  error?: string;
+}
+
+async function recognizeItem(recognizer: Recognizer, item: ManifestItem, samples: Float32Array): Promise<AsrOutcome> {
+  try {
+    const r = await recognizer.recognize(samples, { utteranceId: item.id });
+    return { text: r.text, source: "asr", confidence: Math.round(r.confidence * 1e4) / 1e4 };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return { text: "", source: "asr", confidence: 0, error: `${code ? code + ": " : ""}${(err as Error).message}` };
   }
 }

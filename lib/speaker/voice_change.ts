@@ -26,7 +26,7 @@ export interface VoiceChangeOptions {
 }
 
 /** λ chosen by training/speaker/evaluate_speakers.ts on odd RAVDESS actors (docs/asr.md). */
-export const DEFAULT_BIC_LAMBDA = 1.0;
+export const DEFAULT_BIC_LAMBDA = 1.5;
 
 /** Feature columns: MFCC 1–4, MFCC 5–12, F0 (semitones). */
 const COLUMNS = [
