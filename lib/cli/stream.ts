@@ -9,7 +9,13 @@
  * POST /v1/tokens. ffmpeg decodes; nothing is written to disk.
  */
 import { parseArgs } from "node:util";
-import { AffectstreamClient, ClientError, type IngestConnection, type SessionEvent, type VideoConnection } from "../client/mod.ts";
+import {
+  AffectstreamClient,
+  ClientError,
+  type IngestConnection,
+  type SessionEvent,
+  type VideoConnection,
+} from "../client/mod.ts";
 import { probeMedia } from "../media/probe.ts";
 
 /** Audio message length, in ms (a call bot's usual packet). */
@@ -29,6 +35,11 @@ export interface StreamOptions {
   participantId: string;
   token?: string;
   adminKey?: string;
+  /**
+   * Send `consent: true` in hello (the operator attests the participant agreed). Tokens minted
+   * with --admin-key carry consent already.
+   */
+  consent?: boolean;
   /** Video frames per second sent, in (0, 5]. Default 2. */
   fps?: number;
   /** Print events after this seq. Default 0 (the session's held history too). */
@@ -44,7 +55,7 @@ export interface StreamOptions {
 }
 
 const USAGE = "usage: deno task stream FILE --url http://HOST:PORT --session S --participant P " +
-  "[--token T | --admin-key K] [--fps 2]";
+  "[--token T | --admin-key K] [--fps 2] [--consent] [--since SEQ]";
 
 /** Parses the command line and runs; returns the exit code. */
 export async function streamMain(args: string[]): Promise<number> {
@@ -60,6 +71,7 @@ export async function streamMain(args: string[]): Promise<number> {
       fps: { type: "string", default: "2" },
       since: { type: "string", default: "0" },
       speed: { type: "string", default: "1" },
+      consent: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -77,6 +89,7 @@ export async function streamMain(args: string[]): Promise<number> {
     fps: Number(values.fps),
     since: Number(values.since),
     speed: Number(values.speed),
+    consent: values.consent,
   });
 }
 
@@ -86,7 +99,9 @@ export async function runStream(o: StreamOptions): Promise<number> {
   const log = o.log ?? ((l: string) => console.error(l));
   const fps = o.fps ?? 2;
   const speed = o.speed ?? 1;
-  if (!(fps > 0 && fps <= 5)) throw new RangeError(`--fps must be in (0, 5] (the server takes 5 frames/s), got ${o.fps}`);
+  if (!(fps > 0 && fps <= 5)) {
+    throw new RangeError(`--fps must be in (0, 5] (the server takes 5 frames/s), got ${o.fps}`);
+  }
   if (!(speed > 0 && speed <= 20)) throw new RangeError(`--speed must be in (0, 20], got ${o.speed}`);
   const info = await probeMedia(o.file);
   if (!info.hasAudio && !info.hasVideo) throw new Error(`${o.file} holds neither audio nor video`);
@@ -107,6 +122,29 @@ export async function runStream(o: StreamOptions): Promise<number> {
       ? `${(err as Error).message} (the server needs a token: --token T, AFFECTSTREAM_TOKEN, or --admin-key K)`
       : (err as Error).message;
 
+  const onError = (where: string) => (err: ClientError) => log(`${where}: ${err.message}`);
+  let ingest: IngestConnection | undefined;
+  let video: VideoConnection | undefined;
+  try {
+    if (info.hasAudio) {
+      ingest = await client.ingest(o.sessionId, o.participantId, {
+        audio: { sampleRate: STREAM_SAMPLE_RATE, encoding: "pcm_s16le", channels: 1 },
+        name: o.participantId,
+        consent: o.consent,
+        on: { error: onError("ingest") },
+      });
+    }
+    if (info.hasVideo) {
+      video = await client.video(o.sessionId, o.participantId, {
+        name: o.participantId,
+        on: { error: onError("video") },
+      });
+    }
+  } catch (err) {
+    await ingest?.close();
+    throw new Error(`cannot open the participant's sockets: ${hint(err)}`);
+  }
+  // After the sockets: the first authorised ingest creates the session; since=0 replays what came before.
   let left = false;
   const events = await client.events(o.sessionId, {
     since: o.since ?? 0,
@@ -117,31 +155,15 @@ export async function runStream(o: StreamOptions): Promise<number> {
       },
       error: (err) => log(`events: ${err.message}`),
     },
-  }).catch((err) => {
+  }).catch(async (err) => {
+    await ingest?.close();
+    await video?.close();
     throw new Error(`cannot subscribe to ${o.sessionId}'s events: ${hint(err)}`);
   });
-
-  const onError = (where: string) => (err: ClientError) => log(`${where}: ${err.message}`);
-  let ingest: IngestConnection | undefined;
-  let video: VideoConnection | undefined;
-  try {
-    if (info.hasAudio) {
-      ingest = await client.ingest(o.sessionId, o.participantId, {
-        audio: { sampleRate: STREAM_SAMPLE_RATE, encoding: "pcm_s16le", channels: 1 },
-        name: o.participantId,
-        on: { error: onError("ingest") },
-      });
-    }
-    if (info.hasVideo) {
-      video = await client.video(o.sessionId, o.participantId, { name: o.participantId, on: { error: onError("video") } });
-    }
-  } catch (err) {
-    await ingest?.close();
-    await events.end();
-    throw new Error(`cannot open the participant's sockets: ${hint(err)}`);
-  }
-  log(`streaming ${o.file} as ${o.sessionId}/${o.participantId}` +
-    `${ingest ? " (audio)" : ""}${video ? ` (video ${fps} fps)` : ""}`);
+  log(
+    `streaming ${o.file} as ${o.sessionId}/${o.participantId}` +
+      `${ingest ? " (audio)" : ""}${video ? ` (video ${fps} fps)` : ""}`,
+  );
 
   const t0 = performance.now();
   const at = (mediaMs: number) => {
@@ -166,7 +188,20 @@ export async function runStream(o: StreamOptions): Promise<number> {
 /** Sends 16 kHz mono s16le audio in 20 ms messages, each at its media time. */
 async function playAudio(file: string, ingest: IngestConnection, at: (ms: number) => Promise<unknown>): Promise<void> {
   const bytesPerMessage = (STREAM_SAMPLE_RATE * AUDIO_MESSAGE_MS / 1000) * 2;
-  const ff = ffmpeg(["-i", file, "-map", "0:a:0", "-vn", "-ac", "1", "-ar", String(STREAM_SAMPLE_RATE), "-f", "s16le", "pipe:1"]);
+  const ff = ffmpeg([
+    "-i",
+    file,
+    "-map",
+    "0:a:0",
+    "-vn",
+    "-ac",
+    "1",
+    "-ar",
+    String(STREAM_SAMPLE_RATE),
+    "-f",
+    "s16le",
+    "pipe:1",
+  ]);
   let pending = new Uint8Array(0);
   let sent = 0;
   for await (const chunk of ff.stdout) {

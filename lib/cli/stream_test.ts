@@ -36,8 +36,19 @@ Deno.test("deno task stream plays a real clip into a live server and prints its 
   try {
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
-        "task", "stream", `${DATA_DIR}/media/grid_bbaf2n.mpg`,
-        "--url", `http://127.0.0.1:${server.port}`, "--session", "call-1", "--participant", "bot", "--fps", "2",
+        "task",
+        "stream",
+        `${DATA_DIR}/media/grid_bbaf2n.mpg`,
+        "--url",
+        `http://127.0.0.1:${server.port}`,
+        "--session",
+        "call-1",
+        "--participant",
+        "bot",
+        "--fps",
+        "2",
+        "--admin-key",
+        server.adminKey,
       ],
       cwd: ROOT,
       stdout: "piped",

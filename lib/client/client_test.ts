@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.ts";
 import { startServer } from "../server.ts";
+import { adminKey } from "../testing/auth.ts";
 import { AffectstreamClient, ClientError, type SessionEvent } from "./mod.ts";
 
 const engine = await Engine.load({ vadWorker: true, voiceWorker: true, disable: ["voice", "face"] });
@@ -58,7 +59,7 @@ function proxy(targetPort: number) {
 
 /** Final transcript segments of a transcript-only participant: each becomes utterance + emotion events. */
 async function talk(client: AffectstreamClient, sid: string, pid: string, count: number, fromMs = 0) {
-  const ingest = await client.ingest(sid, pid, { name: pid });
+  const ingest = await client.ingest(sid, pid, { name: pid, consent: true });
   for (let i = 0; i < count; i++) {
     const startMs = fromMs + i * 2000;
     await ingest.sendTranscript({ final: true, text: `sentence number ${i} is here`, startMs, endMs: startMs + 1500 });
@@ -69,10 +70,10 @@ async function talk(client: AffectstreamClient, sid: string, pid: string, count:
 }
 
 Deno.test("ingest: awaitable open with ready, typed server errors, and end() closes with 1000", opts, async () => {
-  const client = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}` });
+  const client = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });
   const sid = newSession();
   const errors: ClientError[] = [];
-  const ingest = await client.ingest(sid, "ann", { on: { error: (e) => errors.push(e) } });
+  const ingest = await client.ingest(sid, "ann", { consent: true, on: { error: (e) => errors.push(e) } });
   assert.equal(ingest.ready.type, "ready");
   assert.equal(ingest.ready.participantId, "ann");
   await ingest.sendTranscript({ final: true, text: "backwards", startMs: 500, endMs: 100 });
@@ -101,9 +102,9 @@ Deno.test("open rejects with a timeout ClientError when nothing answers", opts, 
 
 Deno.test("events resume after the socket is cut: every event once, in seq order", opts, async () => {
   const sid = newSession();
-  const direct = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}` });
+  const direct = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });
   const p = proxy(server.port);
-  const viaProxy = new AffectstreamClient({ url: `http://127.0.0.1:${p.port}` });
+  const viaProxy = new AffectstreamClient({ url: `http://127.0.0.1:${p.port}`, token: adminKey(server) });
   await talk(direct, sid, "first", 2); // the session exists and holds events before anyone subscribes
   const seen: SessionEvent[] = [];
   const closes: boolean[] = [];
@@ -136,7 +137,7 @@ Deno.test("events resume after the socket is cut: every event once, in seq order
 
 Deno.test("events: end() stops reconnecting and the async iterator finishes", opts, async () => {
   const sid = newSession();
-  const client = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}` });
+  const client = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });
   await talk(client, sid, "solo", 1);
   const events = await client.events(sid);
   const got: string[] = [];

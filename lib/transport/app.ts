@@ -226,7 +226,7 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
     "/v1/sessions/:sessionId/participants/:participantId/video",
     webSocketHandshake(),
     requireSession(issuer, "ingest"),
-    upgradeWebSocket((c) => videoSocket(video, c.req.param("sessionId")!, c.req.param("participantId")!)),
+    upgradeWebSocket((c) => videoSocket(video, c.get("grant"), c.req.param("sessionId")!, c.req.param("participantId")!)),
   );
 
   app.get(

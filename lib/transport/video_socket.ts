@@ -11,6 +11,7 @@
  * are refused with a recoverable error (throttled per code), never buffered.
  */
 import type { WSContext, WSEvents } from "hono/ws";
+import type { Grant } from "../auth/grant.ts";
 import type { FaceModel } from "../face/face_model.ts";
 import type { FaceFrame } from "../face/face_frame.ts";
 import { type FaceMeasurement, ServerFaces } from "../face/server_faces.ts";
@@ -18,10 +19,10 @@ import { sniffImage } from "../face/server_faces_image.ts";
 import { ParticipantFaces } from "../face/server_faces_participant.ts";
 import { parseClientMessage } from "../protocol/client_messages.ts";
 import { CloseCode, ProtocolError } from "../protocol/errors.ts";
-import type { EventBody } from "../protocol/events.ts";
+import { type EventBody, SCHEMA_VERSION } from "../protocol/events.ts";
 import { validateId } from "../protocol/ids.ts";
 import type { ParticipantStream } from "../session/participant.ts";
-import type { Session } from "../session/session.ts";
+import type { ParticipantSlot, Session } from "../session/session.ts";
 import type { SessionRegistry } from "../session/session_registry.ts";
 import { ErrorThrottle } from "../session/error_throttle.ts";
 
@@ -79,16 +80,40 @@ const DECORATE_AFTER_CLOSE_MS = 20_000;
 
 const EMOTION_TYPES = new Set(["emotion", "emotion.partial", "emotion.update"]);
 
-/** WebSocket event handlers for `WS /v1/sessions/{sessionId}/participants/{participantId}/video`. */
-export function videoSocket(hub: VideoHub, sessionId: string, participantId: string): WSEvents {
+/**
+ * WebSocket event handlers for `WS /v1/sessions/{sessionId}/participants/{participantId}/video`.
+ * Access was checked before the upgrade (an ingest grant of this participant, or admin); the
+ * session is opened (created when needed, as the first authorised ingest does) here.
+ */
+export async function videoSocket(hub: VideoHub, grant: Grant, sessionId: string, participantId: string): Promise<WSEvents> {
+  let setupError: unknown;
+  let opened: Session | undefined;
+  try {
+    validateId("participant", participantId);
+    opened = await hub.registry.open(sessionId, { create: true });
+  } catch (err) {
+    setupError = err;
+  }
+  return videoHandlers(hub, grant, sessionId, participantId, opened, setupError);
+}
+
+function videoHandlers(
+  hub: VideoHub,
+  grant: Grant,
+  sessionId: string,
+  participantId: string,
+  session: Session | undefined,
+  setupError: unknown,
+): WSEvents {
   const key = `${sessionId}/${participantId}`;
   const throttle = new ErrorThrottle();
   const faces = new ParticipantFaces(hub.faceModel);
-  let session: Session | undefined;
   let ws: WSContext | undefined;
   let registered = false;
   let closed = false;
   let name: string | undefined;
+  let consent = grant.consent === true;
+  let slot: ParticipantSlot | undefined;
   /** The stream frames go to, and whether this socket opened it (video-only participant). */
   let target: { stream: ParticipantStream; owned: boolean; undecorate: () => void } | undefined;
   let sawIngest = false;
@@ -108,7 +133,11 @@ export function videoSocket(hub: VideoHub, sessionId: string, participantId: str
       if (ws?.readyState === 1) {
         ws.send(JSON.stringify({ type: "error", code: pe.code, message, recoverable: pe.recoverable }));
       }
-      session?.events.publish({ type: "error", participantId, code: pe.code, message, recoverable: pe.recoverable });
+      if (session && !session.erased) {
+        void Promise.resolve(
+          session.events.publish({ type: "error", participantId, code: pe.code, message, recoverable: pe.recoverable }),
+        ).catch(() => {});
+      }
     }
     if (!pe.recoverable && !closed) {
       closed = true;
@@ -144,7 +173,27 @@ export function videoSocket(hub: VideoHub, sessionId: string, participantId: str
         p = live();
       }
       if (!p) {
-        const stream = session!.join(participantId);
+        try {
+          slot = await session!.connect(participantId);
+        } catch (err) {
+          // An ingest socket holds the participant but has not sent hello yet: its stream will come.
+          if (err instanceof ProtocolError && err.code === "participant_connected") {
+            sawIngest = true;
+            return undefined;
+          }
+          throw err;
+        }
+        if (!consent) {
+          slot.release();
+          slot = undefined;
+          throw new ProtocolError(
+            "consent_required",
+            'analysis needs the participant\'s consent: send hello with "consent": true, or use a token minted with consent',
+            false,
+            CloseCode.forbidden,
+          );
+        }
+        const stream = session!.join(participantId, { consent: true });
         stream.hello({ type: "hello", ...(name ? { name } : {}) });
         attachTo(stream, true);
         return stream;
@@ -203,7 +252,7 @@ export function videoSocket(hub: VideoHub, sessionId: string, participantId: str
       try {
         await deliver(await measured, timeMs);
       } catch (err) {
-        if (!closed) report(err);
+        if (!closed || (err instanceof ProtocolError && !err.recoverable)) report(err);
       } finally {
         inFlight--;
       }
@@ -217,6 +266,7 @@ export function videoSocket(hub: VideoHub, sessionId: string, participantId: str
     if (t.owned) {
       if (!t.stream.ended) await t.stream.end(reason);
       t.undecorate();
+      slot?.release();
     } else {
       // The ingest stream goes on: its events about spans this socket saw keep their faces a while.
       Deno.unrefTimer(setTimeout(t.undecorate, DECORATE_AFTER_CLOSE_MS));
@@ -228,8 +278,8 @@ export function videoSocket(hub: VideoHub, sessionId: string, participantId: str
       ws = socket;
       (socket.raw as WebSocket).binaryType = "arraybuffer";
       try {
-        validateId("participant", participantId);
-        session = hub.registry.get(sessionId);
+        if (setupError !== undefined) throw setupError;
+        if (!session) throw new ProtocolError("session_not_found", "no such session", false, CloseCode.notFound);
         if (!hub.faces) {
           throw new ProtocolError("unsupported_format", "this server does not measure video frames (no face landmarker model)", false);
         }
@@ -240,7 +290,7 @@ export function videoSocket(hub: VideoHub, sessionId: string, participantId: str
         registered = true;
         sawIngest = !!session.participants.get(participantId) && !session.participants.get(participantId)!.ended;
         hub.faces.start().catch((err) => report(new ProtocolError("model_error", `face measurement cannot start: ${err.message}`)));
-        socket.send(JSON.stringify({ type: "ready", sessionId, participantId }));
+        socket.send(JSON.stringify({ type: "ready", sessionId, participantId, schemaVersion: SCHEMA_VERSION }));
       } catch (err) {
         report(err);
       }
@@ -255,6 +305,12 @@ export function videoSocket(hub: VideoHub, sessionId: string, participantId: str
         if (msg.type === "hello") {
           if (msg.audio) throw new ProtocolError("bad_message", "audio goes on the ingest socket, not the video socket");
           name = msg.name;
+          if (msg.consent === true) consent = true;
+        } else if (msg.type === "consent") {
+          // Withdrawal: a video-only stream stops at once; an ingest stream is the ingest socket's to stop.
+          closed = true;
+          if (target?.owned && !target.stream.ended) target.stream.withdraw();
+          socket.close(CloseCode.normal, "consent_withdrawn");
         } else if (msg.type === "end") {
           closed = true;
           finish("end").then(() => socket.close(CloseCode.normal, "end"), (err) => report(err));

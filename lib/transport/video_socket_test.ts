@@ -8,6 +8,7 @@ import { Engine } from "../engine/engine.ts";
 import { ServerFaces } from "../face/server_faces.ts";
 import { decodeAudio } from "../media/decode.ts";
 import { startServer } from "../server.ts";
+import { adminKey, createSession, ingestToken, rawRequest, withToken } from "../testing/auth.ts";
 import { DATA_DIR } from "../testing/data.ts";
 import { TestSocket, toPcm16 } from "../testing/ws_client.ts";
 import { videoFrameMessage } from "../client/video_connection.ts";
@@ -26,7 +27,15 @@ const server = await startServer({
 const base = `ws://127.0.0.1:${server.port}/v1/sessions`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 let sid = 0;
-const newSession = () => `v${++sid}-${Date.now()}`;
+/** A fresh session, created as an admin would (an events socket of an unknown session is closed 4404). */
+async function newSession(): Promise<string> {
+  const s = `v${++sid}-${Date.now()}`;
+  await createSession(server, s);
+  return s;
+}
+const eventsOf = (s: string) => new TestSocket(withToken(`${base}/${s}/events`, adminKey(server)));
+const ingestOf = async (s: string, p: string) =>
+  new TestSocket(withToken(`${base}/${s}/participants/${p}/ingest`, await ingestToken(server, s, p)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** JPEG frames of a clip at `fps`, via ffmpeg. */
@@ -44,7 +53,7 @@ async function jpegFrames(path: string, fps: number): Promise<Uint8Array[]> {
 }
 
 async function openVideo(s: string, p: string): Promise<TestSocket> {
-  const v = new TestSocket(`${base}/${s}/participants/${p}/video`);
+  const v = new TestSocket(withToken(`${base}/${s}/participants/${p}/video`, await ingestToken(server, s, p)));
   await v.opened;
   await v.waitFor((m) => m.some((x) => x.type === "ready"));
   return v;
@@ -54,8 +63,8 @@ type Ev = Record<string, any>;
 const emotionsWithFaces = (msgs: Ev[]) => msgs.filter((m) => m.type === "emotion" && Array.isArray(m.faces));
 
 Deno.test("frames of a real clip on the video socket alone yield face-only windows with face entries", opts, async () => {
-  const s = newSession();
-  const events = new TestSocket(`${base}/${s}/events`);
+  const s = await newSession();
+  const events = eventsOf(s);
   await events.opened;
   const video = await openVideo(s, "bot");
   const frames = await jpegFrames(`${DATA_DIR}/media/grid_bbaf2n.mpg`, 2);
@@ -92,12 +101,12 @@ Deno.test("frames of a real clip on the video socket alone yield face-only windo
 });
 
 Deno.test("audio on ingest and frames on video: utterance emotions of the same participant carry faces", opts, async () => {
-  const s = newSession();
-  const events = new TestSocket(`${base}/${s}/events`);
+  const s = await newSession();
+  const events = eventsOf(s);
   await events.opened;
   const clip = `${DATA_DIR}/media/pyfeat_single_face.mp4`;
   const audio = await decodeAudio(`${DATA_DIR}/media/grid_bbaf2n.mpg`);
-  const ingest = new TestSocket(`${base}/${s}/participants/ann/ingest`);
+  const ingest = await ingestOf(s, "ann");
   await ingest.opened;
   ingest.json({ type: "hello", audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } });
   await ingest.waitFor((m) => m.some((x) => x.type === "ready"));
@@ -127,8 +136,8 @@ Deno.test("audio on ingest and frames on video: utterance emotions of the same p
 });
 
 Deno.test("several faces in one image keep stable face ids across repeated frames", opts, async () => {
-  const s = newSession();
-  const events = new TestSocket(`${base}/${s}/events`);
+  const s = await newSession();
+  const events = eventsOf(s);
   await events.opened;
   const video = await openVideo(s, "room");
   const img = await Deno.readFile(`${DATA_DIR}/media/pyfeat_multi_face.jpg`);
@@ -155,7 +164,7 @@ Deno.test("several faces in one image keep stable face ids across repeated frame
 });
 
 Deno.test("floods, oversize, undecodable and over-resolution frames get typed recoverable errors", opts, async () => {
-  const s = newSession();
+  const s = await newSession();
   const video = await openVideo(s, "bad");
   const img = await Deno.readFile(`${DATA_DIR}/media/pyfeat_single_face.jpg`);
   const codes = async (send: () => void, code: string) => {
@@ -193,13 +202,36 @@ Deno.test("floods, oversize, undecodable and over-resolution frames get typed re
 });
 
 Deno.test("a second video socket for the same participant is refused with 4409", opts, async () => {
-  const s = newSession();
+  const s = await newSession();
   const a = await openVideo(s, "twin");
-  const b = new TestSocket(`${base}/${s}/participants/twin/video`);
+  const b = new TestSocket(withToken(`${base}/${s}/participants/twin/video`, await ingestToken(server, s, "twin")));
   await b.closed;
   assert.equal(b.closeCode, 4409);
   a.close();
   await a.closed;
+});
+
+Deno.test("the video socket needs an ingest token of the participant, and consent for a video-only stream", opts, async () => {
+  const s = await newSession();
+  const img = await Deno.readFile(`${DATA_DIR}/media/pyfeat_single_face.jpg`);
+  const path = `/v1/sessions/${s}/participants/p/video`;
+  const handshake = {
+    upgrade: "websocket",
+    connection: "Upgrade",
+    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "sec-websocket-version": "13",
+  };
+  assert.equal((await rawRequest(server.port, path, handshake)).status, 401);
+  const other = await ingestToken(server, s, "someone-else");
+  assert.equal((await rawRequest(server.port, withToken(path, other), handshake)).status, 403);
+  // a token without consent, and no consent in hello: nothing is analysed, close 4403
+  const token = (await server.issuer.mint({ sessionId: s, role: "ingest", participantId: "p" })).token;
+  const v = new TestSocket(withToken(`${base}/${s}/participants/p/video`, token));
+  await v.opened;
+  v.send(videoFrameMessage(0, img));
+  await v.closed;
+  assert.equal(v.closeCode, 4403);
+  assert.ok(v.ofType("error").some((e) => e.code === "consent_required"));
 });
 
 Deno.test({
