@@ -3,6 +3,10 @@ import assert from "node:assert/strict";
 import { DATA_DIR } from "../testing/data.ts";
 import { runAnalyze } from "./analyze.ts";
 import { EMOTIONS } from "../emotion/labels.ts";
+import { Engine } from "../engine/engine.ts";
+import { sideBySide } from "../speaker/composite.ts";
+import { MultiFaceExtractor } from "../speaker/multi_face_extractor.ts";
+import { analyzeRecording } from "./recording_analyzer.ts";
 
 Deno.test("analyze --manifest returns one line per item in order, errors as lines", {
   sanitizeOps: false,
@@ -39,4 +43,54 @@ Deno.test("analyze --manifest returns one line per item in order, errors as line
   assert.ok(byId.video.modalities.voice && byId.video.modalities.face, "video items carry voice and face");
   if (byId.t1.error === undefined) assert.ok(byId.t1.modalities.text, "text items carry a text entry");
   else assert.match(byId.t1.error, /text model not loaded/);
+  // Audio without text: the recogniser's transcript, and text from it.
+  for (const id of ["angry", "sad", "video"]) {
+    const t = byId[id].transcript;
+    assert.equal(t?.source, "asr", `${id}: ${JSON.stringify(t)}`);
+    assert.equal(typeof t.text, "string");
+    assert.ok(t.confidence >= 0 && t.confidence <= 1);
+    assert.equal(t.error, undefined);
+    if (t.text && byId.t1.modalities?.text) {
+      assert.ok(byId[id].modalities.text, `${id}: ASR text gives a text entry`);
+      assert.ok(byId[id].modalities.text.coverage <= t.confidence + 1e-4, "coverage scaled by confidence");
+    }
+  }
+  assert.match(byId.sad.transcript.text, /by the door/); // what pocketsphinx hears in this clip
+  assert.equal(byId.t1.transcript, undefined, "client text needs no recogniser");
+  assert.equal(byId.image.transcript, undefined, "no audio, no transcript");
 });
+
+Deno.test(
+  "analyze FILE: a two-face composite gives one participant per face; the speaking face gets the utterance, with speaker {faceId, box}",
+  {
+    sanitizeOps: false,
+    sanitizeResources: false,
+  },
+  async () => {
+    const dir = await Deno.makeTempDir();
+    const out = `${dir}/composite.mp4`;
+    await sideBySide(`${DATA_DIR}/media/grid_bbaf2n.mpg`, `${DATA_DIR}/media/grid_lrwp9a.mpg`, "right", out);
+    const engine = await Engine.load();
+    const ex = await MultiFaceExtractor.open({ modelPath: `${DATA_DIR}/models/face_landmarker.task` });
+    const events: Record<string, any>[] = [];
+    try {
+      await analyzeRecording(engine, out, "f", () => Promise.resolve(ex), (e) => events.push(e));
+    } finally {
+      await ex.close();
+      engine.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+    const joined = events.filter((e) => e.type === "participant.joined").map((e) => e.participantId);
+    assert.deepEqual(joined.sort(), ["face-1", "face-2"]);
+    const ends = events.filter((e) => e.type === "utterance.end");
+    assert.ok(ends.length >= 1);
+    for (const e of [...ends, ...events.filter((e) => e.type === "emotion")]) {
+      assert.equal(typeof e.speaker?.faceId, "number", JSON.stringify(e));
+      assert.equal(e.speaker.box.length, 4);
+      assert.ok(e.speaker.box.every((v: number) => v >= 0 && v <= 1));
+      assert.equal(`face-${e.speaker.faceId}`, e.participantId);
+    }
+    // The audio is the right clip's: its utterance is the right-hand face's.
+    for (const e of ends) assert.ok(e.speaker.box[0] + e.speaker.box[2] / 2 > 0.5, JSON.stringify(e.speaker));
+  },
+);
