@@ -52,9 +52,13 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))];
 }
 
+/** Admin key of the benchmark's server (its token on every socket). */
+const BENCH_KEY = `bench-${crypto.randomUUID()}`;
+
 async function startServer(port: number): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", ...(Deno.env.get("BENCH_V8") ? [`--v8-flags=${Deno.env.get("BENCH_V8")}`] : []), new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port)],
+    args: ["run", "--allow-all", ...(Deno.env.get("BENCH_V8") ? [`--v8-flags=${Deno.env.get("BENCH_V8")}`] : []), new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port), "--data-dir", await Deno.makeTempDir({ prefix: "affectstream-bench-" })],
+    env: { AFFECTSTREAM_ADMIN_KEY: BENCH_KEY },
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -79,7 +83,12 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   const errors: Record<string, number> = {};
   const subs: WebSocket[] = [];
   for (let s = 0; s < Math.ceil(n / PER_SESSION); s++) {
-    const ws = new WebSocket(`${base}/${run}-${s}/events`);
+    await fetch(`http://127.0.0.1:${port}/v1/sessions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${BENCH_KEY}` },
+      body: JSON.stringify({ sessionId: `${run}-${s}` }),
+    }).then((r) => r.body?.cancel());
+    const ws = new WebSocket(`${base}/${run}-${s}/events?token=${BENCH_KEY}`);
     ws.onmessage = (e) => {
       const ev = JSON.parse(e.data);
       const i = Number(String(ev.participantId).slice(1));
@@ -94,13 +103,13 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   }
   const socks: WebSocket[] = [];
   for (let i = 0; i < n; i++) {
-    const ws = new WebSocket(`${base}/${run}-${Math.floor(i / PER_SESSION)}/participants/p${i}/ingest`);
+    const ws = new WebSocket(`${base}/${run}-${Math.floor(i / PER_SESSION)}/participants/p${i}/ingest?token=${BENCH_KEY}`);
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
       if (m.type === "error") errors[m.code] = (errors[m.code] ?? 0) + 1;
     };
     await new Promise((r) => ws.onopen = r);
-    ws.send(JSON.stringify({ type: "hello", audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } }));
+    ws.send(JSON.stringify({ type: "hello", consent: true, audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } }));
     socks.push(ws);
   }
   if (Deno.env.get("BENCH_THREADS")) {
