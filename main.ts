@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { startServer } from "./lib/server.ts";
+import { resolveFaceModelPath, ServerFaces } from "./lib/face/server_faces.ts";
 import { parseAllowedOrigins } from "./lib/auth/request_guard.ts";
 import { Logger } from "./lib/log/logger.ts";
 import { runAnalyze } from "./lib/cli/analyze.ts";
@@ -12,7 +13,7 @@ import type { Modality } from "./lib/modality/estimate.ts";
 
 const USAGE = `affectstream — real-time multimodal emotion analysis
 
-  deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--disable voice,face,text]
+  deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--face-pages 1] [--disable voice,face,text]
                   [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500]
                   [--data-dir .affectstream] [--store sqlite] [--retention 30d] [--allow-origin URL[,URL]]...
                   [--store-partials]
@@ -59,6 +60,7 @@ async function main(args: string[]): Promise<number> {
       port: { type: "string", default: "8787" },
       models: { type: "string" },
       "face-model": { type: "string" },
+      "face-pages": { type: "string" },
       disable: { type: "string" },
       manifest: { type: "string" },
       out: { type: "string" },
@@ -85,6 +87,11 @@ async function main(args: string[]): Promise<number> {
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
       const logger = new Logger();
+      // Video sockets' faces: headless Chromium pages, started on the first video socket.
+      const faceModel = resolveFaceModelPath(values["face-model"]);
+      const faces = faceModel
+        ? new ServerFaces({ modelPath: faceModel, pages: optionalNumber(values["face-pages"], "--face-pages") })
+        : undefined;
       const server = await startServer({
         host: values.host,
         port,
@@ -94,7 +101,7 @@ async function main(args: string[]): Promise<number> {
         allowedOrigins: parseAllowedOrigins(values["allow-origin"] ?? []),
         logger,
         engine: { modelsDir: values.models, disable },
-        app: { static: { faceModelPath: values["face-model"] } },
+        app: { static: { faceModelPath: values["face-model"] }, video: { faces } },
         sessions: {
           session: {
             storePartials: values["store-partials"] ?? false,
@@ -126,7 +133,7 @@ async function main(args: string[]): Promise<number> {
       return await new Promise<number>((resolve) => {
         const stop = () => {
           console.error("affectstream: shutting down, flushing participants…");
-          server.shutdown().finally(() => {
+          server.shutdown().then(() => faces?.close()).finally(() => {
             server.engine.close();
             resolve(0);
           });

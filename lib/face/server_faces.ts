@@ -283,3 +283,20 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * The Face Landmarker model the server measures video frames with: `flag` (--face-model), else
+ * $AFFECTSTREAM_FACE_MODEL, else ../shared/data/models/face_landmarker.task beside the repository
+ * when it exists (as `analyze` looks for it); undefined when none is found.
+ */
+export function resolveFaceModelPath(flag?: string): string | undefined {
+  const given = flag ?? Deno.env.get("AFFECTSTREAM_FACE_MODEL");
+  if (given) return given;
+  const beside = new URL("../../../shared/data/models/face_landmarker.task", import.meta.url);
+  try {
+    Deno.statSync(beside);
+    return decodeURIComponent(beside.pathname);
+  } catch {
+    return undefined;
+  }
+}
