@@ -14,10 +14,12 @@ import type { Modality } from "./lib/modality/estimate.ts";
 const USAGE = `affectstream — real-time multimodal emotion analysis
 
   deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--face-pages 1] [--disable voice,face,text]
-                  [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500]
+                  [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500] [--asr on|off]
                   [--data-dir .affectstream] [--store sqlite] [--retention 30d] [--allow-origin URL[,URL]]...
                   [--store-partials]
-  deno task analyze FILE...                       events of each file as JSON lines on stdout
+  deno task analyze FILE... [--max-faces 4] [--voice-changes on|off] [--asr on|off]
+                                                  events of each file as JSON lines on stdout,
+                                                  one participant per tracked face or voice
   deno task analyze --manifest items.jsonl [--out preds.jsonl] [--fps 5] [--face-model PATH]
   deno task eval --manifest items.jsonl [--out-dir reports/NAME]   items carry a "label"
 `;
@@ -74,6 +76,9 @@ async function main(args: string[]): Promise<number> {
       retention: { type: "string", default: "30d" },
       "allow-origin": { type: "string", multiple: true },
       "store-partials": { type: "boolean" },
+      asr: { type: "string", default: "on" },
+      "max-faces": { type: "string" },
+      "voice-changes": { type: "string", default: "on" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -82,6 +87,8 @@ async function main(args: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const disable = parseModalities(values.disable);
+  if (values.asr !== "on" && values.asr !== "off") throw new Error(`--asr: on or off, got ${values.asr}`);
+  const asr = values.asr === "on" ? {} : false;
   switch (command) {
     case "serve": {
       const port = Number(values.port);
@@ -100,7 +107,7 @@ async function main(args: string[]): Promise<number> {
         retentionMs: parseDuration(values.retention!, "--retention"),
         allowedOrigins: parseAllowedOrigins(values["allow-origin"] ?? []),
         logger,
-        engine: { modelsDir: values.models, disable },
+        engine: { modelsDir: values.models, disable, asr },
         app: { static: { faceModelPath: values["face-model"] }, video: { faces } },
         sessions: {
           session: {
@@ -150,6 +157,9 @@ async function main(args: string[]): Promise<number> {
         fps: Number(values.fps),
         faceModelPath: values["face-model"],
         engine: { modelsDir: values.models, disable },
+        asr,
+        maxFaces: optionalNumber(values["max-faces"], "--max-faces"),
+        voiceChanges: values["voice-changes"] !== "off",
       });
     case "eval":
       if (!values.manifest) throw new Error("eval needs --manifest items.jsonl (items with a label)");

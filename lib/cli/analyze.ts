@@ -3,7 +3,7 @@
  * items, each analysed as one utterance (one JSON line per item, in manifest order).
  */
 import { fileURLToPath } from "node:url";
-import { type AsrOptions, createRecognizer } from "../asr/create_recognizer.ts";
+import type { AsrOptions } from "../asr/create_recognizer.ts";
 import type { Recognizer } from "../asr/recognizer.ts";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
 import { FaceExtractor } from "../face/face_extractor.ts";
@@ -98,19 +98,22 @@ export async function runAnalyze(options: AnalyzeOptions): Promise<number> {
   }
   const fps = options.fps ?? 5;
   if (!(fps > 0 && fps <= 30)) throw new Error(`--fps must be in (0, 30], got ${options.fps}`);
-  const engine = await Engine.load(options.engine);
+  // One recogniser pool serves manifest items and files; manifest groups run `concurrency` at a
+  // time, and its queue holds the rest of them.
+  const engine = await Engine.load({
+    ...options.engine,
+    asr: options.asr === false ? false : { maxQueue: 64, ...options.asr },
+  });
   const modelPath = options.faceModelPath ?? defaultFaceModel();
   const face = lazyExtractor(engine, modelPath, fps);
   const multi = lazyMultiFace(engine, modelPath, options.maxFaces ?? 4);
-  // Manifest groups run `concurrency` at a time; the queue holds the rest of them.
-  const recognizer = options.asr === false ? undefined : createRecognizer({ maxQueue: 64, ...options.asr });
   try {
-    if (options.manifest) return await analyzeManifest(engine, face.get, options, recognizer);
+    if (options.manifest) return await analyzeManifest(engine, face.get, options, engine.recognizer);
     return await analyzeFiles(engine, multi.get, options.files, options);
   } finally {
     await face.close();
     await multi.close();
-    await recognizer?.close();
+    await engine.recognizer?.close();
   }
 }
 

@@ -12,7 +12,10 @@ import { SileroVad } from "../segment/silero_vad.ts";
 import { Conversation } from "../text/conversation.ts";
 import { TextModel } from "../text/text_model.ts";
 import { VoiceModel, VoiceStream, type VoiceStreamOptions } from "../voice/mod.ts";
-import type { StageFactory, VoiceStage } from "./stages.ts";
+import { AsrStream } from "../asr/asr_stream.ts";
+import { type AsrOptions, createRecognizer } from "../asr/create_recognizer.ts";
+import type { RecognizerPool } from "../asr/recognizer_pool.ts";
+import type { AsrStage, StageFactory, VoiceStage } from "./stages.ts";
 import { VoiceWorkerPool } from "./voice_worker_pool.ts";
 
 /** The default models folder: models/ in the repository. */
@@ -30,6 +33,11 @@ export interface EngineOptions {
   vadWorker?: boolean;
   /** Run voice feature extraction and the voice model in a worker thread (the server does). Default false. */
   voiceWorker?: boolean;
+  /**
+   * Speech recognition for audio without transcripts (docs/asr.md): the recogniser pool's options
+   * (the server and `analyze` pass them unless `--asr off`). Default: none.
+   */
+  asr?: AsrOptions | false;
 }
 
 /** A model as reported by `/v1/models`. */
@@ -90,7 +98,10 @@ export class Engine implements StageFactory {
       (await want("face")) ? FaceModel.load(dir, sched) : undefined,
       (await want("text")) ? TextModel.load(dir, sched) : undefined,
     ]);
-    return new Engine(vad, voice, face, text, unavailable);
+    const engine = new Engine(vad, voice, face, text, unavailable);
+    // Processes start on first use, so an engine that never meets untranscribed audio costs nothing.
+    if (options.asr) engine.recognizer = createRecognizer(options.asr);
+    return engine;
   }
 
   /** Modalities with a loaded model. */
@@ -118,8 +129,17 @@ export class Engine implements StageFactory {
     return out;
   }
 
-  /** Stops the worker threads, if any. */
+  /** The shared recogniser pool, when speech recognition is on. */
+  recognizer?: RecognizerPool;
+
+  /** A participant's speech-recognition stage; undefined when recognition is off. */
+  createAsr(): AsrStage | undefined {
+    return this.recognizer ? new AsrStream(this.recognizer) : undefined;
+  }
+
+  /** Stops the worker threads and recogniser processes, if any. */
   close(): void {
+    void this.recognizer?.close();
     this.vad.close();
     if (this.voice instanceof VoiceWorkerPool) this.voice.close();
   }

@@ -2,6 +2,7 @@
  * What the session needs from each modality stage. The voice, face and text modules implement
  * these; the session depends only on the shapes, so it can run with any subset of models.
  */
+import type { AsrTranscript } from "../asr/asr_stream.ts";
 import type { AnalysisSpan, Modality, ModalityEstimate } from "../modality/estimate.ts";
 import type { FaceFrame } from "../protocol/face_frame.ts";
 
@@ -33,6 +34,16 @@ export interface TextStage {
   commit(turn: Turn): void;
 }
 
+/**
+ * Per-participant speech recognition (lib/asr/asr_stream.ts): keeps the stream's recent audio and
+ * recognises an utterance's span once it ended, for audio that comes without transcripts.
+ */
+export interface AsrStage {
+  push(samples: Float32Array): void;
+  recognize(span: { utteranceId: string; startMs: number; endMs: number }): Promise<AsrTranscript | null>;
+  release(): void;
+}
+
 /** Creates stages for new participants and sessions; models behind it are loaded once. */
 export interface StageFactory {
   /** Why a modality has no stage (no model file, disabled), for `missing` reasons. */
@@ -40,4 +51,5 @@ export interface StageFactory {
   createVoice?(): VoiceStage | undefined;
   createFace?(): FaceStage | undefined;
   createText?(): TextStage | undefined;
+  createAsr?(): AsrStage | undefined;
 }

@@ -30,6 +30,11 @@ export interface HelloMessage {
    * answers `consent_required` and analyses nothing.
    */
   consent?: boolean;
+  /**
+   * Server speech recognition for this participant's utterances when no transcripts are sent
+   * (docs/asr.md); default true where the server runs a recogniser. false opts out.
+   */
+  asr?: boolean;
 }
 
 /** Withdraws consent mid-call: analysis stops at once and the socket is closed (1000). */
@@ -160,9 +165,10 @@ export function parseClientMessage(text: string): ClientMessage {
   const m = value as Json;
   switch (m.type) {
     case "hello": {
-      onlyFields(m, ["type", "audio", "name", "consent"], "hello");
+      onlyFields(m, ["type", "audio", "name", "consent", "asr"], "hello");
       const hello: HelloMessage = { type: "hello" };
       if (m.consent !== undefined) hello.consent = bool(m, "consent");
+      if (m.asr !== undefined) hello.asr = bool(m, "asr");
       if (m.audio !== undefined) hello.audio = parseAudioFormat(m.audio);
       const name = optStr(m, "name", 64);
       if (name !== undefined) hello.name = name;

@@ -64,6 +64,25 @@ export interface UtteranceEndEvent {
   /** `interrupted`: the server stopped (e.g. was killed) while the utterance was open; published on restore. */
   reason: "silence" | "max_length" | "end_of_stream" | "transcript" | "interrupted";
   acoustics?: AcousticSummary;
+  /** Who spoke, in recordings with several people (`analyze FILE`; docs/asr.md). */
+  speaker?: SpeakerRef;
+}
+
+/**
+ * The person an utterance is attributed to: a tracked face (id stable over the recording, box
+ * [x, y, w, h] normalised to the frame, mean over the span) or, with audio only, a voice.
+ */
+export type SpeakerRef = { faceId: number; box: [number, number, number, number] } | { voiceId: number };
+
+/** Where an utterance's text came from when the server recognised it (docs/asr.md). */
+export interface TranscriptSource {
+  source: "asr";
+  /** Reliability of the recognised text in [0, 1]; it scales the text estimate's coverage. */
+  confidence: number;
+  /** Recognised words with media-clock times and confidences. */
+  words: { text: string; startMs: number; endMs: number; confidence: number }[];
+  /** Recogniser name and version. */
+  model: string;
 }
 
 /** One modality's contribution to an emotion estimate. */
@@ -135,6 +154,10 @@ export interface EmotionFields {
   missing: MissingModality[];
   /** Final transcript text attached to the utterance, if any. */
   text?: string;
+  /** Present when `text` came from the server's recogniser rather than the client. */
+  transcript?: TranscriptSource;
+  /** Who spoke (see SpeakerRef). */
+  speaker?: SpeakerRef;
   /** True for a face-only estimate over a window without speech (no utterance). */
   window?: boolean;
   /** Voice summary of the span (voicedRatio, f0MeanHz, f0RangeSemitones, loudnessMean, levelDb), final events only. */
