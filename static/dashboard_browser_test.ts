@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { startServer } from "../lib/server.ts";
+import { type RunningServer, startServer } from "../lib/server.ts";
+import { createSession, withToken } from "../lib/testing/auth.ts";
 import { DATA_DIR } from "../lib/testing/data.ts";
 import { TestSocket } from "../lib/testing/ws_client.ts";
 import { CHROMIUM_ARGS } from "../lib/face/headless_face.ts";
@@ -41,10 +42,12 @@ type Status = {
 
 const status = (page: Page): Promise<Status> => page.evaluate(() => (globalThis as any).affectstream.status());
 
-async function join(page: Page, origin: string, sessionId: string, name: string): Promise<void> {
-  await page.goto(`${origin}/?session=${sessionId}`);
+/** Logs in with a fresh one-time login URL, then joins `sessionId` through the consent step. */
+async function join(page: Page, server: RunningServer, sessionId: string, name: string): Promise<void> {
+  await page.goto(`${server.loginUrl()}&session=${sessionId}`);
   await page.fill("#name", name);
   await page.click("#join-av");
+  await page.click("#consent-agree");
 }
 
 Deno.test(
@@ -60,9 +63,11 @@ Deno.test(
         app: { static: { faceModelPath: `${DATA_DIR}/models/face_landmarker.task` } },
       }),
     ]);
-    const origin = `http://127.0.0.1:${server.port}`;
     const sessionId = `dash-${Date.now()}`;
-    const observer = new TestSocket(`ws://127.0.0.1:${server.port}/v1/sessions/${sessionId}/events`);
+    await createSession(server, sessionId);
+    const observer = new TestSocket(
+      withToken(`ws://127.0.0.1:${server.port}/v1/sessions/${sessionId}/events`, server.adminKey),
+    );
     let browser: Browser | undefined;
     try {
       await observer.opened;
@@ -80,14 +85,15 @@ Deno.test(
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(e.message));
 
-      await join(page, origin, sessionId, "Alice");
+      await join(page, server, sessionId, "Alice");
       await page.waitForFunction(
         () => (globalThis as any).affectstream.status().states.ingest?.state === "ready",
         null,
         { timeout: 15_000 },
       );
       const joined = observer.ofType("participant.joined")[0] ??
-        (await observer.waitFor((m) => m.length > 0), observer.messages[0]);
+        (await observer.waitFor((m) => m.some((x) => x.type === "participant.joined")),
+          observer.ofType("participant.joined")[0]);
       assert.equal(joined.name, "Alice");
       const aliceId = joined.participantId as string;
       assert.match(aliceId, /^Alice-[a-z0-9]{4}$/);
@@ -149,7 +155,7 @@ Deno.test(
 
       // A second participant from another page shows up beside the first.
       const page2 = await browser.newPage({ viewport: { width: 1000, height: 800 } });
-      await join(page2, origin, sessionId, "Bob");
+      await join(page2, server, sessionId, "Bob");
       await page.waitForFunction(
         () => {
           const names = [...(globalThis as any).document.querySelectorAll("article.participant h2.name")]

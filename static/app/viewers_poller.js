@@ -33,11 +33,13 @@ export class ViewersPoller {
     return this;
   }
 
+  /** Stops polling. */
   stop() {
     clearInterval(this.timer);
     this.timer = undefined;
   }
 
+  /** Asks once and writes the list (or why it is unknown) into the targets. */
   async poll() {
     let text;
     try {
