@@ -23,6 +23,7 @@ import { ingestSocket, type IngestSetup, type IngestSocketOptions } from "./inge
 import { DEFAULT_FACE_MODEL_URL, staticRoutes, type StaticOptions } from "./static_routes.ts";
 import { webSocketHandshake } from "./ws_handshake.ts";
 import { VideoHub, type VideoHubOptions, videoSocket } from "./video_socket.ts";
+import { asyncApiDocument } from "../protocol/asyncapi.ts";
 
 /** Access options of {@linkcode createApp}. */
 export interface AppAuthOptions {
@@ -126,6 +127,8 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
   });
 
   app.get("/v1/models", requireGrant(issuer), (c) => c.json({ models: engine.models() }));
+  // The protocol as AsyncAPI 3.0 (lib/protocol/asyncapi.ts); any valid token, like /v1/models.
+  app.get("/v1/asyncapi.json", requireGrant(issuer), (c) => c.json(asyncApiDocument()));
 
   app.get("/v1/sessions", requireAdmin(issuer), async (c) => {
     const records = await registry.store.listSessions();
