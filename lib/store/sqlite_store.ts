@@ -56,14 +56,15 @@ CREATE TABLE IF NOT EXISTS claims (
   expires_ms INTEGER NOT NULL,
   PRIMARY KEY (session_id, participant_id)
 ) WITHOUT ROWID;
+-- A rowid table: event rows are about 1 KB, which WITHOUT ROWID stores badly (4x slower inserts measured).
 CREATE TABLE IF NOT EXISTS events (
   session_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   participant_id TEXT,
   wall_ms INTEGER NOT NULL,
   body TEXT NOT NULL,
-  PRIMARY KEY (session_id, seq)
-) WITHOUT ROWID;
+  UNIQUE (session_id, seq)
+);
 CREATE INDEX IF NOT EXISTS events_by_participant ON events (session_id, participant_id);
 CREATE INDEX IF NOT EXISTS events_by_time ON events (wall_ms);
 CREATE TABLE IF NOT EXISTS turns (
@@ -87,6 +88,12 @@ export class SqliteStore implements Store {
   #failure?: string;
   #closed = false;
   #q: Record<string, StatementSync>;
+  #appends: {
+    sessionId: string;
+    bodies: EventBody[];
+    resolve: (e: SessionEvent[]) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
 
   /** Opens (creating if needed) the database at `path`. Throws StoreError when it cannot. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -257,21 +264,49 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
-  async append(sessionId: string, bodies: EventBody[]): Promise<SessionEvent[]> {
-    const out = this.#tx("append", () => {
-      const row = this.#q.lastSeq.get(sessionId) as { last_seq: number } | undefined;
-      if (!row) throw new StoreError(`no session ${sessionId}`, false);
-      let seq = Number(row.last_seq);
-      const wallMs = this.#now();
-      const events = bodies.map((b) => ({ ...b, seq: ++seq, sessionId, wallMs }) as SessionEvent);
-      for (const e of events) {
-        this.#q.insertEvent.run(sessionId, e.seq, e.participantId ?? null, wallMs, JSON.stringify(e));
-      }
-      this.#q.setSeq.run(seq, wallMs, sessionId);
-      return events;
+  /**
+   * Appends in the same tick are committed together (group commit): one transaction for every
+   * session's pending batch, so a busy server pays one commit per tick, not one per session.
+   */
+  append(sessionId: string, bodies: EventBody[]): Promise<SessionEvent[]> {
+    if (this.#closed) return Promise.reject(new StoreError("store is closed", false));
+    return new Promise((resolve, reject) => {
+      this.#appends.push({ sessionId, bodies, resolve, reject });
+      if (this.#appends.length === 1) queueMicrotask(() => this.#commitAppends());
     });
-    for (const w of [...this.#waiters.get(sessionId) ?? []]) w();
-    return Promise.resolve(out);
+  }
+
+  #commitAppends(): void {
+    const batch = this.#appends.splice(0);
+    const results: (SessionEvent[] | StoreError)[] = [];
+    try {
+      this.#tx("append", () => {
+        const wallMs = this.#now();
+        for (const a of batch) {
+          const row = this.#q.lastSeq.get(a.sessionId) as { last_seq: number } | undefined;
+          if (!row) {
+            results.push(new StoreError(`no session ${a.sessionId}`, false));
+            continue;
+          }
+          let seq = Number(row.last_seq);
+          const events = a.bodies.map((b) => ({ ...b, seq: ++seq, sessionId: a.sessionId, wallMs }) as SessionEvent);
+          for (const e of events) {
+            this.#q.insertEvent.run(a.sessionId, e.seq, e.participantId ?? null, wallMs, JSON.stringify(e));
+          }
+          if (events.length) this.#q.setSeq.run(seq, wallMs, a.sessionId);
+          results.push(events);
+        }
+      });
+    } catch (err) {
+      for (const a of batch) a.reject(err);
+      return;
+    }
+    batch.forEach((a, i) => {
+      const r = results[i];
+      if (r instanceof StoreError) a.reject(r);
+      else a.resolve(r);
+    });
+    for (const id of new Set(batch.map((a) => a.sessionId))) for (const w of [...this.#waiters.get(id) ?? []]) w();
   }
 
   async read(sessionId: string, since: number, limit: number): Promise<SessionEvent[]> {
