@@ -67,7 +67,24 @@ export class EventsClient {
     if (this.attempt > 0 && this.lastSeq > 0) await this.#checkServerHistory();
     if (this.closed) return;
     const { origin, sessionId } = this.options;
-    const token = await this.options.token?.(this.freshToken);
+    let token;
+    try {
+      token = await this.options.token?.(this.freshToken);
+    } catch (err) {
+      // Minting refused (the login expired: 401) is final; the server unreachable is retried.
+      if (this.closed) return;
+      if (err?.status === 401 || err?.status === 403) {
+        this.#state("failed", `no token for the events socket: ${err.message}; log in again`);
+        return;
+      }
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++);
+      this.#state(
+        "reconnecting",
+        `cannot get a token (${err?.message ?? err}); retrying in ${(delay / 1000).toFixed(1)} s`,
+      );
+      this.timer = setTimeout(() => this.connect(), delay);
+      return;
+    }
     if (this.closed) return;
     if (this.freshToken && !token) {
       this.#state("failed", "the events token expired or is no longer valid; ask for a new link");

@@ -76,7 +76,21 @@ export class IngestClient {
   async connect() {
     const { origin, sessionId, participantId, name, audio } = this.options;
     if (this.ending) return;
-    const token = await this.options.token?.(this.freshToken);
+    let token;
+    try {
+      token = await this.options.token?.(this.freshToken);
+    } catch (err) {
+      // Minting refused (the login expired: 401) is final; the server unreachable is retried.
+      if (this.ending) return;
+      if (err?.status === 401 || err?.status === 403) {
+        this.#state("failed", `no token for the stream: ${err.message}; log in again`);
+        return;
+      }
+      const delay = Math.min(10_000, 1000 * 2 ** this.attempt++);
+      this.#state("reconnecting", `cannot get a token (${err?.message ?? err}); retrying in ${delay / 1000} s`);
+      this.timer = setTimeout(() => this.connect(), delay);
+      return;
+    }
     if (this.ending) return;
     if (this.freshToken && !token) {
       this.#state("failed", "the stream's token expired or is no longer valid; ask for a new link");
