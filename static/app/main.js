@@ -6,7 +6,7 @@
 import { Access, refusalText } from "./access.js";
 import { api } from "./api.js";
 import { retentionText } from "./consent_text.js";
-import { CredentialStore, takeJoinFragment, takeLoginToken } from "./credentials.js";
+import { CredentialStore, isUnexpired, takeJoinFragment, takeLoginToken } from "./credentials.js";
 import { Dashboard } from "./dashboard.js";
 import { el } from "./dom.js";
 import { isValidId, newSessionId, participantIdFor } from "./ids.js";
@@ -323,7 +323,9 @@ async function boot() {
   if (login.loginToken) history.replaceState(null, "", login.cleanHref);
   const join = takeJoinFragment(location.href);
   if (join.grant || join.malformed) history.replaceState(null, "", join.cleanHref);
-  if (join.grant) {
+  if (join.grant && !isUnexpired(join.grant.expiresAt, Date.now(), 0)) {
+    $("login-error").textContent = "This invite link has expired: ask its sender for a new one.";
+  } else if (join.grant) {
     // An invite opened in a tab makes it a guest's tab, even one that held an operator login.
     store.clear();
     store.saveGuest(join.grant);
