@@ -10,6 +10,16 @@
  * towards the previous voiced frame in place of a full Viterbi path. openSMILE uses
  * subharmonic summation instead; both estimate the same quantity (see docs/voice.md for the
  * measured agreement).
+ *
+ * The voicing decision's energy floor follows the stream's level. openSMILE's absolute floor
+ * (windowed RMS 0.001) sits about 34 dB below the loudest frames of normal-level speech, so it
+ * silences quiet recordings (acted sad speech at −50 to −60 dBFS came out 0–10 % voiced).
+ * A stream whose recent peak frame has stayed between the absolute floor and
+ * {@linkcode QUIET_PEAK_RMS} (−40 dB) for {@linkcode QUIET_HOLD_FRAMES} frames — quiet speech, not
+ * silence (whose frames all lie under the absolute floor) nor the onset of louder speech — gets
+ * a floor relative to that peak instead, falling continuously from the absolute floor at the
+ * boundary to 34 dB below the peak. Louder streams keep the absolute floor, so the features of
+ * normal-level speech (on which the voice model was trained) do not change.
  */
 import FFT from "fft.js";
 
@@ -19,6 +29,17 @@ const FFT_SIZE = 2048;
 const MIN_F0_HZ = 55;
 const MAX_F0_HZ = 1000;
 const GAUSS_SIGMA = 0.4;
+
+/** Recent peak (windowed frame RMS) below which voicing becomes level-relative: −40 dB re full scale. */
+export const QUIET_PEAK_RMS = 0.01;
+/** The relative floor's limit, 34 dB below the peak: where the absolute floor sits for normal-level speech. */
+const RELATIVE_FLOOR = 0.02;
+/** Lowest floor ever used (≈ −90 dB, ±1 LSB of 16-bit audio): dither is never voiced. */
+const LOWEST_FLOOR_RMS = 3e-5;
+/** Frames (10 ms) the recent peak must stay quiet before the floor follows it: 300 ms. */
+export const QUIET_HOLD_FRAMES = 30;
+/** Per-frame decay of the peak tracker: 20 dB in 2 s of 10 ms frames. */
+const PEAK_DECAY = Math.pow(10, -20 / 20 / 200);
 
 /** Options for {@linkcode PitchAnalyzer}. */
 export interface PitchAnalyzerOptions {
@@ -30,6 +51,8 @@ export interface PitchAnalyzerOptions {
   octaveCost?: number;
   /** Strength penalty per octave of jump from the previous voiced frame's F0. Default 0.15. */
   jumpCost?: number;
+  /** Level-relative energy floor for quiet streams (see the module header). Default true. */
+  relativeFloor?: boolean;
 }
 
 /** Results of one long frame; F0 is 0 for unvoiced frames. */
@@ -50,6 +73,9 @@ export class PitchAnalyzer {
   readonly minRms: number;
   readonly octaveCost: number;
   readonly jumpCost: number;
+  readonly relativeFloor: boolean;
+  #peakRms = 0;
+  #quietRun = 0;
   #fft = new FFT(FFT_SIZE);
   #window = new Float64Array(LONG_FRAME_SAMPLES);
   #windowAcf = new Float64Array(FFT_SIZE / 2);
@@ -68,6 +94,7 @@ export class PitchAnalyzer {
     this.minRms = options.minRms ?? 0.001;
     this.octaveCost = options.octaveCost ?? 0.01;
     this.jumpCost = options.jumpCost ?? 0.15;
+    this.relativeFloor = options.relativeFloor ?? true;
     if (!(this.voicingThreshold > 0 && this.voicingThreshold < 1)) throw new RangeError("voicingThreshold ∈ (0,1)");
     if (!(this.minRms >= 0)) throw new RangeError("minRms must be ≥ 0");
     if (!(this.octaveCost >= 0) || !(this.jumpCost >= 0)) throw new RangeError("costs must be ≥ 0");
@@ -91,6 +118,22 @@ export class PitchAnalyzer {
   /** Forgets the previous F0 (e.g. after a gap in the audio). */
   reset(): void {
     this.#prevF0 = 0;
+    this.#peakRms = 0;
+    this.#quietRun = 0;
+  }
+
+  /** The energy floor of the voicing decision for the current frame (windowed RMS, full scale 1). */
+  energyFloor(): number {
+    if (!this.relativeFloor || this.#quietRun < QUIET_HOLD_FRAMES) return this.minRms;
+    // Continuous hand-over: minRms·(peak/QUIET_PEAK_RMS)² at the boundary, 34 dB below the peak further down.
+    const r = this.#peakRms / QUIET_PEAK_RMS;
+    return Math.max(LOWEST_FLOOR_RMS, Math.min(this.minRms, Math.max(RELATIVE_FLOOR * this.#peakRms, this.minRms * r * r)));
+  }
+
+  #track(rms: number): void {
+    this.#peakRms = Math.max(rms, this.#peakRms * PEAK_DECAY);
+    const quiet = this.#peakRms >= this.minRms && this.#peakRms < QUIET_PEAK_RMS;
+    this.#quietRun = quiet ? this.#quietRun + 1 : 0;
   }
 
   /** Analyses the 960-sample frame starting at `offset` in `samples`. */
@@ -115,7 +158,8 @@ export class PitchAnalyzer {
     res.h1 = 0;
     res.h1h2Db = 0;
     const rms = Math.sqrt(sumSq / LONG_FRAME_SAMPLES);
-    if (rms < this.minRms || sumSq === 0) {
+    this.#track(rms);
+    if (rms < this.energyFloor() || sumSq === 0) {
       this.#prevF0 = 0;
       return res;
     }
