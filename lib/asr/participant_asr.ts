@@ -1,0 +1,98 @@
+/**
+ * A participant's speech recognition, between its stream and its utterance analyzer: when an
+ * utterance ends and the participant sends no transcripts, its span goes to the recogniser and
+ * the text is attached to that utterance exactly as a client's final transcript is, marked
+ * `transcript: {source: "asr", confidence, words, model}`. The final emotion waits for it the way
+ * it waits for client text (the analyzer's textWaitMs); a failure or an empty result releases the
+ * wait. Client transcripts take precedence: once one arrives, recognition stops, and client text
+ * for an utterance replaces its ASR text.
+ */
+import type { AsrStage } from "../engine/stages.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import type { TranscriptSource } from "../protocol/events.ts";
+import { AsrError } from "./recognizer.ts";
+
+/** The parts of an utterance record the helper reads and writes. */
+export interface AsrUtterance {
+  id: string;
+  startMs: number;
+  endMs?: number;
+  texts: string[];
+  textComplete: boolean;
+  textWaiter?: () => void;
+  /** Set when the utterance's text came from the recogniser. */
+  transcript?: TranscriptSource;
+}
+
+/** What the helper needs from the participant. */
+export interface ParticipantAsrContext<U extends AsrUtterance> {
+  /** The analyzer's attachText: adds final text (publishes emotion.update if already out). */
+  attachText(u: U, text: string, segmentEndMs: number): Promise<void>;
+  /** The analyzer's expectText: final estimates wait for text. */
+  expectText(): void;
+  /** Publishes a recoverable error event for the participant. */
+  report(err: ProtocolError): void;
+}
+
+/** One participant's ASR. */
+export class ParticipantAsr<U extends AsrUtterance> {
+  #clientText = false;
+
+  constructor(private readonly stage: AsrStage, private readonly ctx: ParticipantAsrContext<U>) {}
+
+  /** Adds 16 kHz audio. */
+  push(pcm16k: Float32Array): void {
+    this.stage.push(pcm16k);
+  }
+
+  /** The participant sent a transcript: from now on its own text is used. */
+  clientTranscript(): void {
+    this.#clientText = true;
+  }
+
+  /**
+   * Call when an utterance ends, before its final analysis starts: true when it will be
+   * recognised (so the final estimate waits for text).
+   */
+  begin(_u: U): boolean {
+    if (this.#clientText) return false;
+    this.ctx.expectText();
+    return true;
+  }
+
+  /** Recognises the ended utterance and attaches the text; never rejects. */
+  async recognize(u: U): Promise<void> {
+    try {
+      const t = await this.stage.recognize({ utteranceId: u.id, startMs: u.startMs, endMs: u.endMs ?? u.startMs });
+      if (t?.text && !(this.#clientText && u.texts.length)) {
+        u.transcript = { source: "asr", confidence: round4(t.confidence), words: t.words, model: t.model };
+        await this.ctx.attachText(u, t.text, u.endMs ?? t.endMs);
+        return;
+      }
+    } catch (err) {
+      const code = err instanceof AsrError && err.code === "overloaded" ? "overloaded" : "model_error";
+      if (!(err instanceof AsrError && err.code === "aborted")) {
+        this.ctx.report(new ProtocolError(code, `speech recognition: ${(err as Error).message}`, true));
+      }
+    }
+    // No recognised text: the final estimate stops waiting for it.
+    u.textComplete = true;
+    u.textWaiter?.();
+  }
+
+  /** Client text is about to be attached to `u`: it replaces any ASR text. */
+  yieldTo(u: U): void {
+    if (!u.transcript) return;
+    u.texts.length = 0;
+    u.transcript = undefined;
+  }
+
+  /** Drops waiting recognitions (the stream ended and its work settled). */
+  release(): void {
+    this.stage.release();
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
