@@ -352,6 +352,17 @@ Deno.test("the text message limit counts UTF-8 bytes; a 30 s audio burst ends in
   assert.equal(p.ofType("error").at(-1)?.code, "rate_limited");
 });
 
+Deno.test("audio sent after end is read out and the socket still closes with a 1000 close frame", opts, async () => {
+  const p = new TestSocket(withToken(`${ws}/${sid()}/participants/late/ingest`, KEY));
+  await p.opened;
+  p.json({ ...HELLO, consent: true });
+  await p.waitFor((m) => m.some((x) => x.type === "ready"));
+  p.json({ type: "end" });
+  for (let i = 0; i < 500 && p.ws.readyState === WebSocket.OPEN; i++) p.send(new Uint8Array(640));
+  await p.closed;
+  assert.equal(p.closeCode, 1000);
+});
+
 globalThis.addEventListener("unload", () => {
   void server.shutdown();
   server.engine.close();

@@ -81,6 +81,9 @@ export function ingestSocket(
     if (closed) return;
     closed = true;
     for (const c of cleanups.splice(0)) c();
+    closeDrained(ws, code, reason);
+  };
+  const closeDrained = (ws: WSContext, code: number, reason: string) => {
     const started = performance.now();
     const attempt = () => {
       const now = performance.now();
@@ -197,7 +200,7 @@ export function ingestSocket(
               for (const c of cleanups.splice(0)) c();
               const p = participant!;
               p.end("end").then(
-                () => ws.close(CloseCode.normal, "end"),
+                () => closeDrained(ws, CloseCode.normal, "end"),
                 (err) => fail(ws, err),
               );
               break;
