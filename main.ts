@@ -16,7 +16,7 @@ const USAGE = `affectstream — real-time multimodal emotion analysis
   deno task start [--host 127.0.0.1] [--port 8787] [--models DIR] [--face-model PATH] [--face-pages 1] [--disable voice,face,text]
                   [--partial-ms 1000] [--min-silence-ms 500] [--text-wait-ms 2500] [--asr on|off]
                   [--data-dir .affectstream] [--store sqlite] [--retention 30d] [--allow-origin URL[,URL]]...
-                  [--store-partials]
+                  [--store-partials] [--store redis://HOST:PORT] [--claim-ttl-ms 30000]
   deno task analyze FILE... [--max-faces 4] [--voice-changes on|off] [--asr on|off]
                                                   events of each file as JSON lines on stdout,
                                                   one participant per tracked face or voice
@@ -76,6 +76,7 @@ async function main(args: string[]): Promise<number> {
       retention: { type: "string", default: "30d" },
       "allow-origin": { type: "string", multiple: true },
       "store-partials": { type: "boolean" },
+      "claim-ttl-ms": { type: "string" },
       asr: { type: "string", default: "on" },
       "max-faces": { type: "string" },
       "voice-changes": { type: "string", default: "on" },
@@ -112,6 +113,11 @@ async function main(args: string[]): Promise<number> {
         sessions: {
           session: {
             storePartials: values["store-partials"] ?? false,
+            // A shared store tells instances apart by this id (participant claims, heartbeats).
+            instanceId: values.store?.startsWith("redis")
+              ? `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`
+              : undefined,
+            claimTtlMs: optionalNumber(values["claim-ttl-ms"], "--claim-ttl-ms"),
             participant: {
               segmenter: {
                 partialIntervalMs: optionalNumber(values["partial-ms"], "--partial-ms"),

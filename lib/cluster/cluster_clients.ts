@@ -38,6 +38,8 @@ export class ResumingSubscriber {
   nonIncreasing = 0;
   /** Closes seen (instance loss, slow subscriber…). */
   closes: { atMs: number; code: number }[] = [];
+  /** Times from a close to the resumed socket's open, in ms. */
+  reopenMs: number[] = [];
   /** Times a resumed connection delivered its first event after a close, in ms since that close. */
   resumeMs: number[] = [];
   #ws?: WebSocket;
@@ -67,7 +69,11 @@ export class ResumingSubscriber {
       const ws = new WebSocket(url);
       this.#ws = ws;
       let opened = false;
-      ws.onopen = () => (opened = true, resolve());
+      ws.onopen = () => {
+        opened = true;
+        if (this.#closedAt !== undefined) this.reopenMs.push(Date.now() - this.#closedAt);
+        resolve();
+      };
       ws.onmessage = (e) => {
         const raw = e.data as string;
         const m = JSON.parse(raw);
@@ -199,12 +205,16 @@ export class StreamingParticipant {
           resolve();
         } else if (m.type === "error") this.errors[m.code] = (this.errors[m.code] ?? 0) + 1;
       };
-      ws.onerror = () => {
-        if (!settled) (settled = true, reject(new Error(`${this.participantId}: cannot connect`)));
-      };
-      ws.onclose = () => {
+      ws.onclose = (e) => {
         this.#ready = false;
-        if (!settled) (settled = true, reject(new Error(`${this.participantId}: closed before ready`)));
+        if (!settled) {
+          settled = true;
+          reject(
+            new Error(
+              `${this.participantId}: closed before ready (${e.code} ${e.reason}) ${JSON.stringify(this.errors)}`,
+            ),
+          );
+        }
         if (this.#stopped) return;
         this.#lostAt ??= Date.now();
         if (this.connections > 0 && !this.#reconnecting) void this.#reconnect();

@@ -11,7 +11,7 @@ Deno.test("cluster/haproxy.cfg is the rendered configuration of the local 3-inst
   assert.match(rendered, /hash-type consistent/);
   assert.match(rendered, /timeout tunnel/);
   assert.match(rendered, /option redispatch/);
-  assert.match(rendered, /option httpchk GET \/v1\/health/);
+  assert.match(rendered, /http-check send meth GET uri \/v1\/health/);
   assert.equal(rendered.match(/^\s+server a\d/gm)?.length, 3);
 });
 

@@ -36,6 +36,11 @@ export interface LocalClusterOptions {
   onLine?: (instance: number, line: string) => void;
   /** HAProxy health-check interval, in ms. Default 1,000. */
   checkIntervalMs?: number;
+  /**
+   * No `--store` flag: every instance keeps its embedded SQLite store (the single-instance
+   * baseline of the benchmark; instances then share nothing). Redis is started all the same.
+   */
+  embedded?: boolean;
 }
 
 /** One running instance. */
@@ -59,6 +64,8 @@ export interface LocalCluster {
   frontendPort: number;
   redis: RedisServer;
   instances: ClusterInstance[];
+  /** HAProxy's process id (CPU accounting). */
+  haproxyPid: number;
   /** Restarts instance `i` on its port (after a kill). */
   restart(i: number): Promise<ClusterInstance>;
   /** Stops HAProxy, every instance (SIGTERM: participants flushed) and Redis. */
@@ -96,7 +103,7 @@ function collectLines(stream: ReadableStream<Uint8Array>, keep: number, lines: s
   })();
 }
 
-/** Starts Redis, the instances (in parallel) and HAProxy; resolves once HAProxy routes to a healthy instance. */
+/** Starts Redis, the instances (one by one) and HAProxy; resolves once HAProxy routes to a healthy instance. */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const n = options.instances ?? 3;
   const keep = options.keepLines ?? 200;
@@ -179,10 +186,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   };
 
   try {
-    const started = await Promise.allSettled(ports.map((_, i) => spawnInstance(i)));
-    for (const s of started) if (s.status === "fulfilled") instances.push(s.value);
-    const failed = started.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
+    // One after the other: model loading is CPU-heavy, and on a small busy machine three at once
+    // can starve each other's start-up checks. A start that fails is tried once more.
+    for (let i = 0; i < n; i++) {
+      try {
+        instances.push(await spawnInstance(i));
+      } catch {
+        instances.push(await spawnInstance(i));
+      }
+    }
     const cfg = `${dir}/haproxy.cfg`;
     await Deno.writeTextFile(
       cfg,
@@ -213,6 +225,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     frontendPort,
     redis,
     instances,
+    haproxyPid: haproxy!.pid,
     async restart(i: number) {
       await instances[i].kill("SIGKILL");
       instances[i] = await spawnInstance(i);
