@@ -76,7 +76,8 @@ function browserUsage(): { rssMiB: number; pssMiB: number; cpuS: number; process
   return { rssMiB: rss / 1024, pssMiB: pss / 1024, cpuS: ticks / CLK_TCK, processes: n };
 }
 
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const pct = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).map(Number);
 

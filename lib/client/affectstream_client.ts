@@ -102,7 +102,10 @@ export class AffectstreamClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: ctl.signal,
       }).catch((err) => {
-        throw new ClientError(ctl.signal.aborted ? "timeout" : "refused", `${method} ${path}: ${(err as Error).message}`);
+        throw new ClientError(
+          ctl.signal.aborted ? "timeout" : "refused",
+          `${method} ${path}: ${(err as Error).message}`,
+        );
       });
       const text = await res.text();
       let json: any;
@@ -112,7 +115,12 @@ export class AffectstreamClient {
         json = { error: "bad_json", message: text.slice(0, 200) };
       }
       if (!res.ok) {
-        throw new ClientError("server", `${method} ${path}: ${res.status} ${json.message ?? json.error ?? ""}`.trim(), json.error, false);
+        throw new ClientError(
+          "server",
+          `${method} ${path}: ${res.status} ${json.message ?? json.error ?? ""}`.trim(),
+          json.error,
+          false,
+        );
       }
       return json as T;
     } finally {

@@ -11,7 +11,8 @@ export const BUNDLE_ARGS = ["bundle", "--platform", "browser", "--format", "esm"
 
 Deno.test("the committed browser bundle of lib/client is up to date and uses no Deno APIs", async () => {
   const out = await Deno.makeTempFile({ suffix: ".js" });
-  const r = await new Deno.Command(Deno.execPath(), { args: [...BUNDLE_ARGS, out], cwd: ROOT, stderr: "piped" }).output();
+  const r = await new Deno.Command(Deno.execPath(), { args: [...BUNDLE_ARGS, out], cwd: ROOT, stderr: "piped" })
+    .output();
   assert.ok(r.success, new TextDecoder().decode(r.stderr));
   const fresh = await Deno.readTextFile(out);
   await Deno.remove(out);

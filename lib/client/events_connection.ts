@@ -7,7 +7,7 @@
  */
 import type { SessionEvent } from "../protocol/events.ts";
 import { ClientError } from "./errors.ts";
-import { ManagedSocket, type ResolvedConnectionOptions, resolveConnectionOptions } from "./managed_socket.ts";
+import { ManagedSocket, resolveConnectionOptions, type ResolvedConnectionOptions } from "./managed_socket.ts";
 import type { ConnectionOptions, ErrorMessage } from "./types.ts";
 
 /** Callbacks of an events connection. */

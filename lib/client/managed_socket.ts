@@ -41,7 +41,11 @@ export class ManagedSocket {
   readonly closed: Promise<{ code: number; reason: string }>;
   #ws: WebSocket;
 
-  private constructor(ws: WebSocket, closed: Promise<{ code: number; reason: string }>, private readonly o: ResolvedConnectionOptions) {
+  private constructor(
+    ws: WebSocket,
+    closed: Promise<{ code: number; reason: string }>,
+    private readonly o: ResolvedConnectionOptions,
+  ) {
     this.#ws = ws;
     this.closed = closed;
   }
@@ -82,7 +86,9 @@ export class ManagedSocket {
         clearTimeout(timer);
         resolveClosed({ code: e.code, reason: e.reason });
         if (!opened) {
-          reject(new ClientError("refused", `${redact(url)} closed before opening (${e.code})`, undefined, false, e.code));
+          reject(
+            new ClientError("refused", `${redact(url)} closed before opening (${e.code})`, undefined, false, e.code),
+          );
         } else handlers.close(e.code, e.reason);
       };
     });

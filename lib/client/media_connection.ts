@@ -5,7 +5,12 @@
  */
 import type { HelloMessage } from "../protocol/client_messages.ts";
 import { ClientError } from "./errors.ts";
-import { ManagedSocket, type ResolvedConnectionOptions, resolveConnectionOptions, withTimeout } from "./managed_socket.ts";
+import {
+  ManagedSocket,
+  resolveConnectionOptions,
+  type ResolvedConnectionOptions,
+  withTimeout,
+} from "./managed_socket.ts";
 import type { ConnectionOptions, ErrorMessage, ReadyMessage, ServerReply } from "./types.ts";
 
 /** Callbacks of an ingest or video connection. */
@@ -70,7 +75,9 @@ export abstract class MediaConnection {
         }
       },
       close: (code, reason) => {
-        readyReject(this.#fatal ?? new ClientError("closed", `closed before ready (${code} ${reason})`, undefined, false, code));
+        readyReject(
+          this.#fatal ?? new ClientError("closed", `closed before ready (${code} ${reason})`, undefined, false, code),
+        );
         this.#on.close?.(code, reason);
       },
     }, this.o);

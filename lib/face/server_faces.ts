@@ -148,7 +148,10 @@ export class ServerFaces {
     if (this.#queue.length >= this.maxQueue) {
       this.#stats.dropped++;
       return Promise.reject(
-        new ProtocolError("overloaded", `server-side face measurement is behind (${this.maxQueue} frames waiting); frame dropped`),
+        new ProtocolError(
+          "overloaded",
+          `server-side face measurement is behind (${this.maxQueue} frames waiting); frame dropped`,
+        ),
       );
     }
     const { promise, resolve, reject } = Promise.withResolvers<FaceMeasurement>();
@@ -160,7 +163,9 @@ export class ServerFaces {
   /** Rejects waiting frames and closes every page. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const j of this.#queue.splice(0)) j.reject(new ProtocolError("internal", "server-side face measurement stopped"));
+    for (const j of this.#queue.splice(0)) {
+      j.reject(new ProtocolError("internal", "server-side face measurement stopped"));
+    }
     await Promise.allSettled(this.#slots.map(async (s) => {
       const f = s.face ?? await s.opening?.catch(() => undefined);
       s.face = undefined;
@@ -243,7 +248,11 @@ export class ServerFaces {
     let results: PageResult[];
     try {
       results = await withTimeout(
-        face.evaluate(pageMeasure, { lengths: jobs.map((j) => j.bytes.length), timesMs: jobs.map((j) => j.timeMs) }, blob),
+        face.evaluate(
+          pageMeasure,
+          { lengths: jobs.map((j) => j.bytes.length), timesMs: jobs.map((j) => j.timeMs) },
+          blob,
+        ),
         this.callTimeoutMs,
       );
     } catch (err) {

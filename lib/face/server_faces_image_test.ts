@@ -16,7 +16,18 @@ function code(fn: () => unknown): string {
 /** Encodes a 1-frame image of a given size with ffmpeg. */
 async function encode(w: number, h: number, ext: "jpg" | "png" | "webp"): Promise<Uint8Array> {
   const path = await Deno.makeTempFile({ suffix: `.${ext}` });
-  const args = ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", `color=c=gray:s=${w}x${h}`, "-frames:v", "1"];
+  const args = [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `color=c=gray:s=${w}x${h}`,
+    "-frames:v",
+    "1",
+  ];
   if (ext === "webp") args.push("-c:v", "libwebp");
   const out = await new Deno.Command("ffmpeg", { args: [...args, path], stderr: "piped" }).output();
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
@@ -37,7 +48,10 @@ Deno.test("sniffImage reads format and size of real JPEG, PNG and WebP files", a
 Deno.test("sniffImage refuses other formats, unreadable headers, oversize bytes and resolutions", () => {
   assert.equal(code(() => sniffImage(new TextEncoder().encode("GIF89a........"))), "unsupported_format");
   assert.equal(code(() => sniffImage(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 4, 1, 2]))), "bad_image");
-  assert.equal(code(() => sniffImage(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))), "bad_image");
+  assert.equal(
+    code(() => sniffImage(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))),
+    "bad_image",
+  );
   assert.equal(code(() => sniffImage(new Uint8Array(MAX_IMAGE_BYTES + 1))), "message_too_large");
   assert.equal(code(() => sniffImage(pngHeader2000x1000)), "image_too_large");
   assert.equal(code(() => sniffImage(wideJpeg)), "image_too_large");

@@ -101,7 +101,12 @@ export class ParticipantFaces {
       frames++;
       for (const f of h.faces) {
         let e = byId.get(f.faceId);
-        if (!e) byId.set(f.faceId, e = { box: f.box, frames: 0, primary: false, sum: new Array(NUM_EMOTIONS).fill(0), scored: 0 });
+        if (!e) {
+          byId.set(
+            f.faceId,
+            e = { box: f.box, frames: 0, primary: false, sum: new Array(NUM_EMOTIONS).fill(0), scored: 0 },
+          );
+        }
         e.box = f.box;
         e.frames++;
         e.primary = f.primary;

@@ -30,7 +30,8 @@ export const ERROR_CODES: Record<ErrorCode, string> = {
   unknown_type: "a `type` the protocol does not define",
   hello_required: "audio or other messages before `hello`",
   hello_repeated: "a second `hello`",
-  unsupported_format: "sample rate, encoding or channel count outside what is accepted; a frame that is not JPEG, PNG or WebP",
+  unsupported_format:
+    "sample rate, encoding or channel count outside what is accepted; a frame that is not JPEG, PNG or WebP",
   misaligned_audio: "a binary message whose length is not a whole number of sample frames",
   message_too_large: "over the documented size limit",
   rate_limited: "media faster than real time beyond the allowance, or too many face messages or video frames",
@@ -71,8 +72,18 @@ const num = { type: "number" };
 const int = { type: "integer" };
 const str = { type: "string" };
 const bool = { type: "boolean" };
-const ms = (description: string) => ({ type: "number", minimum: 0, description: `${description}, ms on the participant's media clock` });
-const probs = { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 7, maxItems: 7, description: `in the order ${EMOTIONS.join(", ")}` };
+const ms = (description: string) => ({
+  type: "number",
+  minimum: 0,
+  description: `${description}, ms on the participant's media clock`,
+});
+const probs = {
+  type: "array",
+  items: { type: "number", minimum: 0, maximum: 1 },
+  minItems: 7,
+  maxItems: 7,
+  description: `in the order ${EMOTIONS.join(", ")}`,
+};
 const label = { type: "string", enum: [...EMOTIONS] };
 const modality = { type: "string", enum: ["voice", "face", "text"] };
 const sentiment = { type: "object", properties: Object.fromEntries(SENTIMENTS.map((s) => [s, num])) };
@@ -91,23 +102,41 @@ const typed = (type: string, properties: Schema, required: string[] = [], descri
 const faceFrame = {
   timeMs: ms("frame time"),
   present: bool,
-  blendshapes: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: NUM_BLENDSHAPES, maxItems: NUM_BLENDSHAPES },
+  blendshapes: {
+    type: "array",
+    items: { type: "number", minimum: 0, maximum: 1 },
+    minItems: NUM_BLENDSHAPES,
+    maxItems: NUM_BLENDSHAPES,
+  },
   headPose: obj({ yaw: num, pitch: num, roll: num }, ["yaw", "pitch", "roll"], { description: "degrees" }),
   landmarks: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, maxItems: 2 * MAX_LANDMARK_POINTS },
   aspect: { type: "number", exclusiveMinimum: 0 },
+  pixelProbs: {
+    ...probs,
+    description: "the browser pixel model's probabilities for the aligned face crop (only with present)",
+  },
 };
 
 /** Payload schema of every JSON message a client sends (on ingest; hello, end and consent on video too). */
 export const CLIENT_MESSAGES: Record<ClientMessage["type"], Schema> = {
-  hello: typed("hello", {
-    audio: obj({
-      sampleRate: { type: "integer", minimum: MIN_SAMPLE_RATE, maximum: MAX_SAMPLE_RATE },
-      encoding: { type: "string", enum: ["pcm_s16le", "f32le"] },
-      channels: { type: "integer", enum: [1, 2], default: 1 },
-    }, ["sampleRate", "encoding"]),
-    name: { type: "string", maxLength: 64 },
-    consent: bool,
-  }, [], "first message; `audio` omitted by face-, video- or transcript-only participants"),
+  hello: typed(
+    "hello",
+    {
+      audio: obj({
+        sampleRate: { type: "integer", minimum: MIN_SAMPLE_RATE, maximum: MAX_SAMPLE_RATE },
+        encoding: { type: "string", enum: ["pcm_s16le", "f32le"] },
+        channels: { type: "integer", enum: [1, 2], default: 1 },
+      }, ["sampleRate", "encoding"]),
+      name: { type: "string", maxLength: 64 },
+      consent: bool,
+      asr: {
+        type: "boolean",
+        description: "server speech recognition when no transcripts are sent (default true where available)",
+      },
+    },
+    [],
+    "first message; `audio` omitted by face-, video- or transcript-only participants",
+  ),
   face: typed("face", faceFrame, ["timeMs", "present"], "one camera frame's face measurements (docs/face.md)"),
   transcript: typed("transcript", {
     id: { type: "string", maxLength: 128 },
@@ -115,22 +144,44 @@ export const CLIENT_MESSAGES: Record<ClientMessage["type"], Schema> = {
     text: { type: "string", maxLength: MAX_TRANSCRIPT_CHARS },
     startMs: ms("start"),
     endMs: ms("end"),
-    words: { type: "array", maxItems: MAX_TRANSCRIPT_WORDS, items: obj({ text: str, startMs: num, endMs: num }, ["text", "startMs", "endMs"]) },
+    words: {
+      type: "array",
+      maxItems: MAX_TRANSCRIPT_WORDS,
+      items: obj({ text: str, startMs: num, endMs: num }, ["text", "startMs", "endMs"]),
+    },
     language: { type: "string", maxLength: 35 },
   }, ["final", "text", "startMs", "endMs"]),
   end: typed("end", {}, [], "flushes the stream; the server closes with 1000 once the last events are out"),
-  consent: typed("consent", { consent: { const: false } }, ["consent"], "withdraws consent: analysis stops at once, close 1000"),
+  consent: typed(
+    "consent",
+    { consent: { const: false } },
+    ["consent"],
+    "withdraws consent: analysis stops at once, close 1000",
+  ),
+};
+
+const box = {
+  type: "array",
+  items: { type: "number", minimum: 0, maximum: 1 },
+  minItems: 4,
+  maxItems: 4,
+  description: "[x, y, width, height] as fractions of the image",
 };
 
 const faceEntry = obj({
   faceId: str,
-  box: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 4, maxItems: 4, description: "[x, y, width, height] as fractions of the image" },
+  box,
   primary: bool,
   frames: int,
   label,
   confidence: num,
   probs,
 }, ["faceId", "box", "primary", "frames"]);
+
+const speaker = {
+  oneOf: [obj({ faceId: int, box }, ["faceId", "box"]), obj({ voiceId: int }, ["voiceId"])],
+  description: "who spoke, in recordings with several people",
+};
 
 const emotionFields = {
   participantId: str,
@@ -145,24 +196,69 @@ const emotionFields = {
   arousal: { type: "number", minimum: -1, maximum: 1 },
   sentiment,
   modalities: { type: "object", propertyNames: modality },
-  missing: { type: "array", items: obj({ modality, reason: { type: "string", enum: Object.keys(MISSING_REASONS) } }, ["modality", "reason"]) },
+  missing: {
+    type: "array",
+    items: obj({ modality, reason: { type: "string", enum: Object.keys(MISSING_REASONS) } }, ["modality", "reason"]),
+  },
   text: str,
+  transcript: obj(
+    {
+      source: { const: "asr" },
+      confidence: num,
+      words: {
+        type: "array",
+        items: obj({ text: str, startMs: num, endMs: num, confidence: num }, [
+          "text",
+          "startMs",
+          "endMs",
+          "confidence",
+        ]),
+      },
+      model: str,
+    },
+    ["source", "confidence", "words", "model"],
+    { description: "present when text came from the server's recogniser" },
+  ),
+  speaker,
   window: bool,
   voiceSummary: { type: "object", additionalProperties: num },
-  faces: { type: "array", items: faceEntry, description: "faces measured from the participant's video socket frames, largest first" },
+  faces: {
+    type: "array",
+    items: faceEntry,
+    description: "faces measured from the participant's video socket frames, largest first",
+  },
 };
-const emotionRequired = ["participantId", "utteranceId", "startMs", "endMs", "label", "probs", "confidence", "uncertainty", "valence", "arousal", "modalities", "missing"];
+const emotionRequired = [
+  "participantId",
+  "utteranceId",
+  "startMs",
+  "endMs",
+  "label",
+  "probs",
+  "confidence",
+  "uncertainty",
+  "valence",
+  "arousal",
+  "modalities",
+  "missing",
+];
 const errorCode = { type: "string", enum: Object.keys(ERROR_CODES) };
 
 /** Body schema of every event type (the envelope — seq, sessionId, wallMs — is added to each). */
 export const EVENTS: Record<EventType, Schema> = {
-  "participant.joined": typed("participant.joined", { participantId: str, name: str, audio: { type: "object" } }, ["participantId"]),
+  "participant.joined": typed("participant.joined", { participantId: str, name: str, audio: { type: "object" } }, [
+    "participantId",
+  ]),
   "participant.left": typed("participant.left", {
     participantId: str,
     reason: { type: "string", enum: ["end", "disconnect", "error", "consent_withdrawn", "erased"] },
     mediaMs: ms("media time reached"),
   }, ["participantId", "reason", "mediaMs"]),
-  "utterance.start": typed("utterance.start", { participantId: str, utteranceId: str, startMs: ms("start, pre-roll included") }, ["participantId", "utteranceId", "startMs"]),
+  "utterance.start": typed("utterance.start", {
+    participantId: str,
+    utteranceId: str,
+    startMs: ms("start, pre-roll included"),
+  }, ["participantId", "utteranceId", "startMs"]),
   "utterance.end": typed("utterance.end", {
     participantId: str,
     utteranceId: str,
@@ -171,10 +267,26 @@ export const EVENTS: Record<EventType, Schema> = {
     durationMs: num,
     reason: { type: "string", enum: ["silence", "max_length", "end_of_stream", "transcript", "interrupted"] },
     acoustics: obj({ rmsDb: num, peakDb: num, speechProbMean: num, speechRatio: num }),
+    speaker,
   }, ["participantId", "utteranceId", "startMs", "endMs", "durationMs", "reason"]),
-  "emotion.partial": typed("emotion.partial", emotionFields, emotionRequired, "running estimate while an utterance is open"),
-  emotion: typed("emotion", emotionFields, emotionRequired, "final estimate of an utterance, or with window: true of a face-only window"),
-  "emotion.update": typed("emotion.update", { ...emotionFields, replaces: int }, [...emotionRequired, "replaces"], "a corrected final estimate"),
+  "emotion.partial": typed(
+    "emotion.partial",
+    emotionFields,
+    emotionRequired,
+    "running estimate while an utterance is open",
+  ),
+  emotion: typed(
+    "emotion",
+    emotionFields,
+    emotionRequired,
+    "final estimate of an utterance, or with window: true of a face-only window",
+  ),
+  "emotion.update": typed(
+    "emotion.update",
+    { ...emotionFields, replaces: int },
+    [...emotionRequired, "replaces"],
+    "a corrected final estimate",
+  ),
   shift: typed("shift", {
     participantId: str,
     from: label,
@@ -186,11 +298,30 @@ export const EVENTS: Record<EventType, Schema> = {
     drivenBy: { type: "array", items: modality },
     startMs: ms("start"),
     endMs: ms("end"),
-  }, ["participantId", "from", "to", "size", "confidence", "fromUtteranceIds", "toUtteranceIds", "drivenBy", "startMs", "endMs"]),
-  error: typed("error", { participantId: str, code: errorCode, message: str, recoverable: bool }, ["code", "message", "recoverable"]),
+  }, [
+    "participantId",
+    "from",
+    "to",
+    "size",
+    "confidence",
+    "fromUtteranceIds",
+    "toUtteranceIds",
+    "drivenBy",
+    "startMs",
+    "endMs",
+  ]),
+  error: typed("error", { participantId: str, code: errorCode, message: str, recoverable: bool }, [
+    "code",
+    "message",
+    "recoverable",
+  ]),
 };
 
-const envelope = obj({ seq: { type: "integer", minimum: 1 }, sessionId: str, participantId: str, wallMs: num }, ["seq", "sessionId", "wallMs"]);
+const envelope = obj({ seq: { type: "integer", minimum: 1 }, sessionId: str, participantId: str, wallMs: num }, [
+  "seq",
+  "sessionId",
+  "wallMs",
+]);
 
 const message = (name: string, payload: Schema, summary: string, contentType = "application/json") => ({
   name,
@@ -202,10 +333,24 @@ const message = (name: string, payload: Schema, summary: string, contentType = "
 
 /** The AsyncAPI 3.0 document of the protocol. */
 export function asyncApiDocument(): Record<string, unknown> {
-  const ids = { sessionId: { description: `session id, ${ID_PATTERN.source}` }, participantId: { description: `participant id, ${ID_PATTERN.source}` } };
+  const ids = {
+    sessionId: { description: `session id, ${ID_PATTERN.source}` },
+    participantId: { description: `participant id, ${ID_PATTERN.source}` },
+  };
   const reply = {
-    ready: message("ready", typed("ready", { sessionId: str, participantId: str, schemaVersion: { const: SCHEMA_VERSION } }, ["sessionId", "participantId"]), "the socket is ready for media"),
-    error: message("error", typed("error", { code: errorCode, message: str, recoverable: bool }, ["code", "message", "recoverable"]), "a protocol error; fatal ones are followed by a close"),
+    ready: message(
+      "ready",
+      typed("ready", { sessionId: str, participantId: str, schemaVersion: { const: SCHEMA_VERSION } }, [
+        "sessionId",
+        "participantId",
+      ]),
+      "the socket is ready for media",
+    ),
+    error: message(
+      "error",
+      typed("error", { code: errorCode, message: str, recoverable: bool }, ["code", "message", "recoverable"]),
+      "a protocol error; fatal ones are followed by a close",
+    ),
   };
   const clientMsgs = Object.fromEntries(
     Object.entries(CLIENT_MESSAGES).map(([t, schema]) => [t, message(t, schema, String(schema.description ?? t))]),
@@ -224,9 +369,12 @@ export function asyncApiDocument(): Record<string, unknown> {
     "application/octet-stream",
   );
   const eventMsgs = Object.fromEntries(
-    Object.entries(EVENTS).map(([t, body]) => [t, message(t, { allOf: [envelope, body] }, String(body.description ?? t))]),
+    Object.entries(EVENTS).map((
+      [t, body],
+    ) => [t, message(t, { allOf: [envelope, body] }, String(body.description ?? t))]),
   );
-  const refs = (channel: string, names: string[]) => names.map((n) => ({ $ref: `#/channels/${channel}/messages/${n}` }));
+  const refs = (channel: string, names: string[]) =>
+    names.map((n) => ({ $ref: `#/channels/${channel}/messages/${n}` }));
   const clientTypes = Object.keys(CLIENT_MESSAGES);
   const closeCodes = Object.fromEntries(Object.entries(CloseCode).map(([k, v]) => [String(v), k]));
   return {
@@ -237,7 +385,11 @@ export function asyncApiDocument(): Record<string, unknown> {
       description: "Real-time multimodal emotion analysis: media in per participant, events out per session. " +
         "Times are milliseconds on the participant's media clock. docs/protocol.md explains it in prose.",
       "x-closeCodes": closeCodes,
-      "x-limits": { textMessageBytes: MAX_TEXT_MESSAGE_BYTES, binaryMessageBytes: MAX_BINARY_MESSAGE_BYTES, videoFrameBytes: MAX_IMAGE_BYTES },
+      "x-limits": {
+        textMessageBytes: MAX_TEXT_MESSAGE_BYTES,
+        binaryMessageBytes: MAX_BINARY_MESSAGE_BYTES,
+        videoFrameBytes: MAX_IMAGE_BYTES,
+      },
     },
     defaultContentType: "application/json",
     servers: {
@@ -260,23 +412,55 @@ export function asyncApiDocument(): Record<string, unknown> {
       events: {
         address: "/v1/sessions/{sessionId}/events",
         parameters: { sessionId: ids.sessionId },
-        description: "every event of the session: the held history after `since`, then live ones, strictly increasing seq",
+        description:
+          "every event of the session: the held history after `since`, then live ones, strictly increasing seq",
         bindings: { ws: { query: obj({ since: { type: "integer", minimum: 0, default: 0 }, token: str }) } },
         messages: { ...eventMsgs, socketError: reply.error },
       },
     },
     operations: {
-      sendIngest: { action: "send", channel: { $ref: "#/channels/ingest" }, messages: refs("ingest", [...clientTypes, "audio"]) },
-      receiveIngestReplies: { action: "receive", channel: { $ref: "#/channels/ingest" }, messages: refs("ingest", ["ready", "error"]) },
-      sendVideo: { action: "send", channel: { $ref: "#/channels/video" }, messages: refs("video", ["videoFrame", "hello", "end", "consent"]) },
-      receiveVideoReplies: { action: "receive", channel: { $ref: "#/channels/video" }, messages: refs("video", ["ready", "error"]) },
-      receiveEvents: { action: "receive", channel: { $ref: "#/channels/events" }, messages: refs("events", [...Object.keys(EVENTS), "socketError"]) },
+      sendIngest: {
+        action: "send",
+        channel: { $ref: "#/channels/ingest" },
+        messages: refs("ingest", [...clientTypes, "audio"]),
+      },
+      receiveIngestReplies: {
+        action: "receive",
+        channel: { $ref: "#/channels/ingest" },
+        messages: refs("ingest", ["ready", "error"]),
+      },
+      sendVideo: {
+        action: "send",
+        channel: { $ref: "#/channels/video" },
+        messages: refs("video", ["videoFrame", "hello", "end", "consent"]),
+      },
+      receiveVideoReplies: {
+        action: "receive",
+        channel: { $ref: "#/channels/video" },
+        messages: refs("video", ["ready", "error"]),
+      },
+      receiveEvents: {
+        action: "receive",
+        channel: { $ref: "#/channels/events" },
+        messages: refs("events", [...Object.keys(EVENTS), "socketError"]),
+      },
     },
     components: {
       securitySchemes: {
-        token: { type: "httpApiKey", name: "token", in: "query", description: "an ingest, view or admin token (HS256 JWT) or the admin key; HTTP routes also take Authorization: Bearer" },
+        token: {
+          type: "httpApiKey",
+          name: "token",
+          in: "query",
+          description:
+            "an ingest, view or admin token (HS256 JWT) or the admin key; HTTP routes also take Authorization: Bearer",
+        },
       },
-      schemas: { envelope, faceEntry, errorCodes: { type: "string", enum: Object.keys(ERROR_CODES), "x-descriptions": ERROR_CODES }, missingReasons: { type: "string", enum: Object.keys(MISSING_REASONS), "x-descriptions": MISSING_REASONS } },
+      schemas: {
+        envelope,
+        faceEntry,
+        errorCodes: { type: "string", enum: Object.keys(ERROR_CODES), "x-descriptions": ERROR_CODES },
+        missingReasons: { type: "string", enum: Object.keys(MISSING_REASONS), "x-descriptions": MISSING_REASONS },
+      },
     },
   };
 }

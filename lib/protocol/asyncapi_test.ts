@@ -34,6 +34,21 @@ function unionTypeTags(source: string, name: string): string[] {
   });
 }
 
+/** Top-level field names of `export interface NAME … { … }` (with the fields of an interface it extends). */
+function interfaceFields(source: string, name: string): string[] {
+  const m = new RegExp(`export interface ${name}\\b( extends (\\w+))?[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(source);
+  assert.ok(m, `interface ${name} not found`);
+  const own = [...m[3].matchAll(/^ {2}(\w+)\??:/gm)].map((x) => x[1]);
+  return m[2] ? [...interfaceFields(source, m[2]), ...own] : own;
+}
+
+/** Interface names of a union `export type NAME = A | B …;`. */
+function unionMembers(source: string, name: string): string[] {
+  const m = new RegExp(`export type ${name} =([^;]*);`).exec(source);
+  assert.ok(m, `type ${name} not found`);
+  return [...m[1].matchAll(/([A-Z]\w+)/g)].map((x) => x[1]);
+}
+
 const doc = asyncApiDocument() as any;
 
 Deno.test("every ErrorCode of lib/protocol/errors.ts is in the AsyncAPI document", () => {
@@ -109,5 +124,26 @@ Deno.test("GET /v1/asyncapi.json serves the document to any valid token and 401 
   } finally {
     await server.shutdown();
     engine.close();
+  }
+});
+
+Deno.test("every field of every event and client message interface is in its schema", () => {
+  const events = src("./events.ts");
+  for (const iface of unionMembers(events, "EventBody")) {
+    const fields = interfaceFields(events, iface);
+    const type =
+      /type: "([^"]+)"/.exec(fields.includes("type") ? events.slice(events.indexOf(`interface ${iface}`)) : "")![1];
+    const props = doc.channels.events.messages[type].payload.allOf[1].properties;
+    for (const f of fields) assert.ok(f in props, `${type}.${f} is not in the AsyncAPI schema`);
+  }
+  const client = src("./client_messages.ts");
+  for (const iface of unionMembers(client, "ClientMessage")) {
+    // the face message is the FaceFrame's fields on the wire
+    const fields = iface === "FaceMessage"
+      ? interfaceFields(src("./face_frame.ts"), "FaceFrame")
+      : interfaceFields(client, iface);
+    const type = /type: "([^"]+)"/.exec(client.slice(client.indexOf(`interface ${iface}`)))![1];
+    const props = doc.channels.ingest.messages[type].payload.properties;
+    for (const f of fields) assert.ok(f in props, `${type}.${f} is not in the AsyncAPI schema`);
   }
 });

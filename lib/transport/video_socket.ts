@@ -85,7 +85,12 @@ const EMOTION_TYPES = new Set(["emotion", "emotion.partial", "emotion.update"]);
  * Access was checked before the upgrade (an ingest grant of this participant, or admin); the
  * session is opened (created when needed, as the first authorised ingest does) here.
  */
-export async function videoSocket(hub: VideoHub, grant: Grant, sessionId: string, participantId: string): Promise<WSEvents> {
+export async function videoSocket(
+  hub: VideoHub,
+  grant: Grant,
+  sessionId: string,
+  participantId: string,
+): Promise<WSEvents> {
   let setupError: unknown;
   let opened: Session | undefined;
   try {
@@ -217,9 +222,7 @@ function videoHandlers(
       // The ingest socket has not sent hello yet: the frame is lost, quietly (the next one will do).
       if (err instanceof ProtocolError && err.code === "hello_required") return;
       // A frame the ingest socket's face messages already passed: not this socket's failure.
-      throw err instanceof ProtocolError && !err.recoverable
-        ? new ProtocolError(err.code, err.message, true)
-        : err;
+      throw err instanceof ProtocolError && !err.recoverable ? new ProtocolError(err.code, err.message, true) : err;
     }
   };
 
@@ -243,7 +246,10 @@ function videoHandlers(
     tokens -= 1; // a frame refused below still counts toward the rate
     lastTimeMs = timeMs;
     if (inFlight >= hub.maxInFlight) {
-      throw new ProtocolError("overloaded", `${inFlight} frames of this participant are still being measured; frame dropped`);
+      throw new ProtocolError(
+        "overloaded",
+        `${inFlight} frames of this participant are still being measured; frame dropped`,
+      );
     }
     inFlight++;
     const measured = hub.faces!.measure(image, timeMs);
@@ -281,15 +287,26 @@ function videoHandlers(
         if (setupError !== undefined) throw setupError;
         if (!session) throw new ProtocolError("session_not_found", "no such session", false, CloseCode.notFound);
         if (!hub.faces) {
-          throw new ProtocolError("unsupported_format", "this server does not measure video frames (no face landmarker model)", false);
+          throw new ProtocolError(
+            "unsupported_format",
+            "this server does not measure video frames (no face landmarker model)",
+            false,
+          );
         }
         if (hub.connected.has(key)) {
-          throw new ProtocolError("participant_connected", `participant ${participantId} already has a video socket`, false, CloseCode.conflict);
+          throw new ProtocolError(
+            "participant_connected",
+            `participant ${participantId} already has a video socket`,
+            false,
+            CloseCode.conflict,
+          );
         }
         hub.connected.add(key);
         registered = true;
         sawIngest = !!session.participants.get(participantId) && !session.participants.get(participantId)!.ended;
-        hub.faces.start().catch((err) => report(new ProtocolError("model_error", `face measurement cannot start: ${err.message}`)));
+        hub.faces.start().catch((err) =>
+          report(new ProtocolError("model_error", `face measurement cannot start: ${err.message}`))
+        );
         socket.send(JSON.stringify({ type: "ready", sessionId, participantId, schemaVersion: SCHEMA_VERSION }));
       } catch (err) {
         report(err);
@@ -303,7 +320,9 @@ function videoHandlers(
         if (typeof data !== "string") throw new ProtocolError("bad_message", "unsupported frame type");
         const msg = parseClientMessage(data);
         if (msg.type === "hello") {
-          if (msg.audio) throw new ProtocolError("bad_message", "audio goes on the ingest socket, not the video socket");
+          if (msg.audio) {
+            throw new ProtocolError("bad_message", "audio goes on the ingest socket, not the video socket");
+          }
           name = msg.name;
           if (msg.consent === true) consent = true;
         } else if (msg.type === "consent") {
@@ -315,7 +334,10 @@ function videoHandlers(
           closed = true;
           finish("end").then(() => socket.close(CloseCode.normal, "end"), (err) => report(err));
         } else {
-          throw new ProtocolError("unknown_type", `the video socket takes binary frames, hello and end, not ${msg.type}`);
+          throw new ProtocolError(
+            "unknown_type",
+            `the video socket takes binary frames, hello and end, not ${msg.type}`,
+          );
         }
       } catch (err) {
         report(err);

@@ -62,78 +62,86 @@ async function openVideo(s: string, p: string): Promise<TestSocket> {
 type Ev = Record<string, any>;
 const emotionsWithFaces = (msgs: Ev[]) => msgs.filter((m) => m.type === "emotion" && Array.isArray(m.faces));
 
-Deno.test("frames of a real clip on the video socket alone yield face-only windows with face entries", opts, async () => {
-  const s = await newSession();
-  const events = eventsOf(s);
-  await events.opened;
-  const video = await openVideo(s, "bot");
-  const frames = await jpegFrames(`${DATA_DIR}/media/grid_bbaf2n.mpg`, 2);
-  assert.ok(frames.length >= 5);
-  for (let i = 0; i < frames.length; i++) {
-    video.send(videoFrameMessage(i * 500, frames[i]));
-    await sleep(500); // 2 frames/s, in real time
-  }
-  video.json({ type: "end" });
-  await video.closed;
-  assert.equal(video.closeCode, 1000);
-  await events.waitFor((m) => m.some((x) => x.type === "participant.left"), 20_000);
-  assert.deepEqual(video.ofType("error"), []);
-  const joined = events.ofType("participant.joined");
-  assert.equal(joined.length, 1);
-  const withFaces = emotionsWithFaces(events.messages);
-  assert.ok(withFaces.length >= 1, JSON.stringify(events.messages.map((m) => m.type)));
-  for (const e of withFaces) {
-    assert.equal(e.window, true);
-    assert.equal(e.faces.length, 1);
-    const f = e.faces[0];
-    assert.equal(f.faceId, "f1");
-    assert.equal(f.primary, true);
-    assert.ok(f.frames >= 1);
-    assert.equal(f.box.length, 4);
-    assert.ok(f.box.every((x: number) => x >= 0 && x <= 1) && f.box[2] > 0.05 && f.box[3] > 0.05);
-    if (engine.face) {
-      assert.equal(f.probs.length, 7);
-      assert.ok(typeof f.label === "string");
-      assert.ok(e.modalities.face, "the primary face fed the face modality");
+Deno.test(
+  "frames of a real clip on the video socket alone yield face-only windows with face entries",
+  opts,
+  async () => {
+    const s = await newSession();
+    const events = eventsOf(s);
+    await events.opened;
+    const video = await openVideo(s, "bot");
+    const frames = await jpegFrames(`${DATA_DIR}/media/grid_bbaf2n.mpg`, 2);
+    assert.ok(frames.length >= 5);
+    for (let i = 0; i < frames.length; i++) {
+      video.send(videoFrameMessage(i * 500, frames[i]));
+      await sleep(500); // 2 frames/s, in real time
     }
-  }
-  events.close();
-});
+    video.json({ type: "end" });
+    await video.closed;
+    assert.equal(video.closeCode, 1000);
+    await events.waitFor((m) => m.some((x) => x.type === "participant.left"), 20_000);
+    assert.deepEqual(video.ofType("error"), []);
+    const joined = events.ofType("participant.joined");
+    assert.equal(joined.length, 1);
+    const withFaces = emotionsWithFaces(events.messages);
+    assert.ok(withFaces.length >= 1, JSON.stringify(events.messages.map((m) => m.type)));
+    for (const e of withFaces) {
+      assert.equal(e.window, true);
+      assert.equal(e.faces.length, 1);
+      const f = e.faces[0];
+      assert.equal(f.faceId, "f1");
+      assert.equal(f.primary, true);
+      assert.ok(f.frames >= 1);
+      assert.equal(f.box.length, 4);
+      assert.ok(f.box.every((x: number) => x >= 0 && x <= 1) && f.box[2] > 0.05 && f.box[3] > 0.05);
+      if (engine.face) {
+        assert.equal(f.probs.length, 7);
+        assert.ok(typeof f.label === "string");
+        assert.ok(e.modalities.face, "the primary face fed the face modality");
+      }
+    }
+    events.close();
+  },
+);
 
-Deno.test("audio on ingest and frames on video: utterance emotions of the same participant carry faces", opts, async () => {
-  const s = await newSession();
-  const events = eventsOf(s);
-  await events.opened;
-  const clip = `${DATA_DIR}/media/pyfeat_single_face.mp4`;
-  const audio = await decodeAudio(`${DATA_DIR}/media/grid_bbaf2n.mpg`);
-  const ingest = await ingestOf(s, "ann");
-  await ingest.opened;
-  ingest.json({ type: "hello", audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } });
-  await ingest.waitFor((m) => m.some((x) => x.type === "ready"));
-  const video = await openVideo(s, "ann");
-  const frames = [...await jpegFrames(clip, 2), ...await jpegFrames(clip, 2)];
-  // audio in real time, 20 ms messages; a frame every 500 ms of media time
-  const padded = new Float32Array(audio.length + 16000);
-  padded.set(audio);
-  let next = 0;
-  for (let i = 0; i < padded.length; i += 320) {
-    ingest.send(toPcm16(padded.subarray(i, i + 320)));
-    const ms = (i / 16000) * 1000;
-    if (ms >= next * 500 && next < frames.length) video.send(videoFrameMessage(ms, frames[next++]));
-    if ((i / 320) % 10 === 9) await sleep(200);
-  }
-  await sleep(1000); // the last frames are measured
-  ingest.json({ type: "end" });
-  await ingest.closed;
-  await events.waitFor((m) => m.some((x) => x.type === "participant.left"), 20_000);
-  video.close();
-  const utterance = emotionsWithFaces(events.messages).filter((e) => !e.window);
-  assert.ok(utterance.length >= 1, JSON.stringify(events.messages.map((m: Ev) => [m.type, m.faces?.length])));
-  assert.equal(utterance[0].participantId, "ann");
-  assert.equal(utterance[0].faces[0].faceId, "f1");
-  assert.equal(events.ofType("participant.joined").length, 1, "the video socket joined the ingest stream");
-  events.close();
-});
+Deno.test(
+  "audio on ingest and frames on video: utterance emotions of the same participant carry faces",
+  opts,
+  async () => {
+    const s = await newSession();
+    const events = eventsOf(s);
+    await events.opened;
+    const clip = `${DATA_DIR}/media/pyfeat_single_face.mp4`;
+    const audio = await decodeAudio(`${DATA_DIR}/media/grid_bbaf2n.mpg`);
+    const ingest = await ingestOf(s, "ann");
+    await ingest.opened;
+    ingest.json({ type: "hello", audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } });
+    await ingest.waitFor((m) => m.some((x) => x.type === "ready"));
+    const video = await openVideo(s, "ann");
+    const frames = [...await jpegFrames(clip, 2), ...await jpegFrames(clip, 2)];
+    // audio in real time, 20 ms messages; a frame every 500 ms of media time
+    const padded = new Float32Array(audio.length + 16000);
+    padded.set(audio);
+    let next = 0;
+    for (let i = 0; i < padded.length; i += 320) {
+      ingest.send(toPcm16(padded.subarray(i, i + 320)));
+      const ms = (i / 16000) * 1000;
+      if (ms >= next * 500 && next < frames.length) video.send(videoFrameMessage(ms, frames[next++]));
+      if ((i / 320) % 10 === 9) await sleep(200);
+    }
+    await sleep(1000); // the last frames are measured
+    ingest.json({ type: "end" });
+    await ingest.closed;
+    await events.waitFor((m) => m.some((x) => x.type === "participant.left"), 20_000);
+    video.close();
+    const utterance = emotionsWithFaces(events.messages).filter((e) => !e.window);
+    assert.ok(utterance.length >= 1, JSON.stringify(events.messages.map((m: Ev) => [m.type, m.faces?.length])));
+    assert.equal(utterance[0].participantId, "ann");
+    assert.equal(utterance[0].faces[0].faceId, "f1");
+    assert.equal(events.ofType("participant.joined").length, 1, "the video socket joined the ingest stream");
+    events.close();
+  },
+);
 
 Deno.test("several faces in one image keep stable face ids across repeated frames", opts, async () => {
   const s = await newSession();
@@ -173,8 +181,14 @@ Deno.test("floods, oversize, undecodable and over-resolution frames get typed re
       throw new Error(`no ${code}: ${JSON.stringify(video.ofType("error").map((x) => x.code))} (${e.message})`);
     });
   };
-  await codes(() => video.send(videoFrameMessage(1, new TextEncoder().encode("GIF89a-not-accepted"))), "unsupported_format");
-  await codes(() => video.send(videoFrameMessage(2, new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0]))), "bad_image");
+  await codes(
+    () => video.send(videoFrameMessage(1, new TextEncoder().encode("GIF89a-not-accepted"))),
+    "unsupported_format",
+  );
+  await codes(
+    () => video.send(videoFrameMessage(2, new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0]))),
+    "bad_image",
+  );
   await codes(() => video.send(videoFrameMessage(3, new Uint8Array(2 * 1024 * 1024 + 10))), "message_too_large");
   const big = new Uint8Array(33);
   big.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
@@ -211,28 +225,32 @@ Deno.test("a second video socket for the same participant is refused with 4409",
   await a.closed;
 });
 
-Deno.test("the video socket needs an ingest token of the participant, and consent for a video-only stream", opts, async () => {
-  const s = await newSession();
-  const img = await Deno.readFile(`${DATA_DIR}/media/pyfeat_single_face.jpg`);
-  const path = `/v1/sessions/${s}/participants/p/video`;
-  const handshake = {
-    upgrade: "websocket",
-    connection: "Upgrade",
-    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-    "sec-websocket-version": "13",
-  };
-  assert.equal((await rawRequest(server.port, path, handshake)).status, 401);
-  const other = await ingestToken(server, s, "someone-else");
-  assert.equal((await rawRequest(server.port, withToken(path, other), handshake)).status, 403);
-  // a token without consent, and no consent in hello: nothing is analysed, close 4403
-  const token = (await server.issuer.mint({ sessionId: s, role: "ingest", participantId: "p" })).token;
-  const v = new TestSocket(withToken(`${base}/${s}/participants/p/video`, token));
-  await v.opened;
-  v.send(videoFrameMessage(0, img));
-  await v.closed;
-  assert.equal(v.closeCode, 4403);
-  assert.ok(v.ofType("error").some((e) => e.code === "consent_required"));
-});
+Deno.test(
+  "the video socket needs an ingest token of the participant, and consent for a video-only stream",
+  opts,
+  async () => {
+    const s = await newSession();
+    const img = await Deno.readFile(`${DATA_DIR}/media/pyfeat_single_face.jpg`);
+    const path = `/v1/sessions/${s}/participants/p/video`;
+    const handshake = {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+    };
+    assert.equal((await rawRequest(server.port, path, handshake)).status, 401);
+    const other = await ingestToken(server, s, "someone-else");
+    assert.equal((await rawRequest(server.port, withToken(path, other), handshake)).status, 403);
+    // a token without consent, and no consent in hello: nothing is analysed, close 4403
+    const token = (await server.issuer.mint({ sessionId: s, role: "ingest", participantId: "p" })).token;
+    const v = new TestSocket(withToken(`${base}/${s}/participants/p/video`, token));
+    await v.opened;
+    v.send(videoFrameMessage(0, img));
+    await v.closed;
+    assert.equal(v.closeCode, 4403);
+    assert.ok(v.ofType("error").some((e) => e.code === "consent_required"));
+  },
+);
 
 Deno.test({
   name: "shutdown: close the server and the face pool",
