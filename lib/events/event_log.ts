@@ -78,6 +78,8 @@ export class EventLog {
   #closed = false;
   #onStoreState?: EventLogOptions["onStoreState"];
   #idle: (() => void)[] = [];
+  /** The engine is shared by several instances: other writers append too, so reads go to it. */
+  readonly #shared: boolean;
 
   constructor(readonly sessionId: string, options: EventLogOptions = {}) {
     this.capacity = options.capacity ?? 10_000;
@@ -90,6 +92,7 @@ export class EventLog {
     this.storePartials = options.storePartials ?? false;
     this.#onStoreState = options.onStoreState;
     this.#ring = new Array(this.capacity);
+    this.#shared = options.store !== undefined && options.store.engine !== "sqlite" && options.store.engine !== "memory";
     this.ready = this.store ? this.#init(this.store) : Promise.resolve();
   }
 
@@ -315,6 +318,17 @@ export class EventLog {
    */
   async read(since: number, limit: number): Promise<SessionEvent[]> {
     if (limit <= 0) return [];
+    if (this.#shared && this.store && !this.#degraded) {
+      try {
+        await this.ready;
+        const events = await this.store.read(this.sessionId, since, limit);
+        const last = events.at(-1)?.seq ?? 0;
+        if (last > this.#lastSeq) this.#lastSeq = this.#committedSeq = last;
+        return events;
+      } catch {
+        // Fall through to memory.
+      }
+    }
     const oldestCached = this.oldestCachedSeq;
     if (since + 1 >= oldestCached || !this.store) return this.#readCache(Math.max(since, oldestCached - 1), limit);
     let stored: SessionEvent[] = [];
@@ -337,6 +351,21 @@ export class EventLog {
     return out;
   }
 
+  /** Oldest seq a reader can get and the last seq, asking the store (a shared engine's last seq moves with other writers). */
+  async bounds(): Promise<{ oldestSeq: number; lastSeq: number }> {
+    if (this.store) {
+      try {
+        await this.ready;
+        const b = await this.store.bounds(this.sessionId);
+        if (this.#shared && b.lastSeq > this.#lastSeq) this.#lastSeq = this.#committedSeq = b.lastSeq;
+        return { oldestSeq: Math.min(b.oldestSeq, this.oldestCachedSeq), lastSeq: Math.max(b.lastSeq, this.#lastSeq) };
+      } catch {
+        // Memory is all there is.
+      }
+    }
+    return { oldestSeq: this.oldestCachedSeq, lastSeq: this.#lastSeq };
+  }
+
   /** Oldest seq a reader can still get (from the store or memory). */
   async oldestSeq(): Promise<number> {
     if (!this.store) return this.oldestCachedSeq;
@@ -351,6 +380,25 @@ export class EventLog {
 
   /** Resolves when lastSeq > afterSeq, after `timeoutMs`, or on abort; never rejects. */
   waitForEvents(afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.#lastSeq > afterSeq || signal?.aborted || this.#closed) return Promise.resolve();
+    if (this.#shared && this.store) {
+      // Another instance may append: wait on the engine as well as on this instance's writes.
+      const ac = new AbortController();
+      const onAbort = () => ac.abort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const store = this.store;
+      return Promise.race([
+        this.#waitLocal(afterSeq, timeoutMs, ac.signal),
+        store.waitForEvents(this.sessionId, afterSeq, timeoutMs, ac.signal).catch(() => {}),
+      ]).finally(() => {
+        ac.abort();
+        signal?.removeEventListener("abort", onAbort);
+      });
+    }
+    return this.#waitLocal(afterSeq, timeoutMs, signal);
+  }
+
+  #waitLocal(afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.#lastSeq > afterSeq || signal?.aborted || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {

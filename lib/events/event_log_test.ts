@@ -3,7 +3,7 @@ import { EventLog } from "./event_log.ts";
 import { MemoryStore } from "../store/memory_store.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import type { EventBody, SessionEvent } from "../protocol/events.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, StoreEngine } from "../store/store.ts";
 
 const body = (n: number, participantId = "p"): EventBody => ({
   type: "utterance.start",
@@ -161,4 +161,23 @@ Deno.test("a listener that throws does not stop delivery to others", () => {
   log.subscribe(0, (e) => got.push(e.seq));
   void log.publish(body(1));
   assert.deepEqual(got, [1]);
+});
+
+/** One engine two instances share (what Redis is): reads and waits must go to it. */
+class SharedMemoryStore extends MemoryStore {
+  override readonly engine: StoreEngine = "redis";
+}
+
+Deno.test("over a shared engine, a log reads and waits for events another instance appended", async () => {
+  const store = new SharedMemoryStore();
+  await store.createSession("s");
+  const a = new EventLog("s", { store });
+  const b = new EventLog("s", { store });
+  await Promise.all([a.ready, b.ready]);
+  const waiting = b.waitForEvents(0, 2000);
+  await a.publish(body(1));
+  await waiting;
+  assert.deepEqual((await b.read(0, 10)).map((e) => e.seq), [1]);
+  assert.equal((await b.publish(body(2))).seq, 2);
+  assert.equal((await a.bounds()).lastSeq, 2);
 });

@@ -10,6 +10,7 @@ import type {
   RetentionReport,
   SessionRecord,
   Store,
+  StoreEngine,
   StoreHealth,
   TurnRecord,
 } from "./store.ts";
@@ -33,7 +34,7 @@ export interface MemoryStoreOptions {
 
 /** A {@linkcode Store} held in memory. */
 export class MemoryStore implements Store {
-  readonly engine = "memory" as const;
+  readonly engine: StoreEngine = "memory";
   #sessions = new Map<string, MemorySession>();
   #claims = new Map<string, { instanceId: string; expiresWallMs: number }>();
   #now: () => number;

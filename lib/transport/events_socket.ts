@@ -77,16 +77,16 @@ export function eventsSocket(
     const raw = ws.raw as WebSocket;
     await log.ready;
     let cursor = sinceSeq;
-    if (sinceSeq > log.lastSeq) {
+    const { oldestSeq: oldest, lastSeq } = await log.bounds();
+    if (sinceSeq > lastSeq) {
       sendError(
         ws,
         "history_gap",
-        `since=${sinceSeq} is ahead of this session's last seq ${log.lastSeq} (its numbering began again); replaying from the start`,
+        `since=${sinceSeq} is ahead of this session's last seq ${lastSeq} (its numbering began again); replaying from the start`,
         true,
       );
       cursor = 0;
     } else {
-      const oldest = await log.oldestSeq();
       if (sinceSeq + 1 < oldest) {
         sendError(ws, "history_gap", `events ${sinceSeq + 1}–${oldest - 1} are no longer held; replay starts at ${oldest}`, true);
       }
