@@ -22,6 +22,9 @@ export interface AsrUtterance {
   textWaiter?: () => void;
   /** Set when the utterance's text came from the recogniser. */
   transcript?: TranscriptSource;
+  /** The analyzer's counts of texts that entered the context and the last published estimate. */
+  textsCommitted?: number;
+  textsPublished?: number;
 }
 
 /** What the helper needs from the participant. */
@@ -37,6 +40,7 @@ export interface ParticipantAsrContext<U extends AsrUtterance> {
 /** One participant's ASR. */
 export class ParticipantAsr<U extends AsrUtterance> {
   #clientText = false;
+  #pending = new Set<Promise<void>>();
 
   constructor(private readonly stage: AsrStage, private readonly ctx: ParticipantAsrContext<U>) {}
 
@@ -61,7 +65,27 @@ export class ParticipantAsr<U extends AsrUtterance> {
   }
 
   /** Recognises the ended utterance and attaches the text; never rejects. */
-  async recognize(u: U): Promise<void> {
+  recognize(u: U): Promise<void> {
+    const p = this.#recognize(u).finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+    return p;
+  }
+
+  /**
+   * Resolves when every recognition started so far is done, or after `maxMs` (the stream is
+   * ending: its last utterances' final estimates should carry their text, within the text wait).
+   */
+  async settled(maxMs: number): Promise<void> {
+    if (this.#pending.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#pending]),
+      new Promise((r) => timer = setTimeout(r, maxMs)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async #recognize(u: U): Promise<void> {
     try {
       const t = await this.stage.recognize({ utteranceId: u.id, startMs: u.startMs, endMs: u.endMs ?? u.startMs });
       if (t?.text && !(this.#clientText && u.texts.length)) {
@@ -83,8 +107,12 @@ export class ParticipantAsr<U extends AsrUtterance> {
   /** Client text is about to be attached to `u`: it replaces any ASR text. */
   yieldTo(u: U): void {
     if (!u.transcript) return;
+    // The client's text is read afresh: it is published as an update and enters the context
+    // (which keeps the ASR text it already heard).
     u.texts.length = 0;
     u.transcript = undefined;
+    u.textsCommitted = 0;
+    u.textsPublished = 0;
   }
 
   /** Drops waiting recognitions (the stream ended and its work settled). */
