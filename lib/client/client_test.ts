@@ -154,6 +154,44 @@ Deno.test("events: end() stops reconnecting and the async iterator finishes", op
   assert.equal(got[0], "participant.joined");
 });
 
+Deno.test("events resume across a server restart (same data dir): every event once, in seq order", opts, async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "affectstream-client-test-" });
+  const first = await startServer({ loadedEngine: engine, port: 0, dataDir });
+  const port = first.port;
+  const key = adminKey(first);
+  const client = new AffectstreamClient({ url: `http://127.0.0.1:${port}`, token: key });
+  const sid = newSession();
+  await talk(client, sid, "before", 2);
+  const seen: SessionEvent[] = [];
+  const events = await client.events(sid, { backoffMs: 100, maxBackoffMs: 500, on: { event: (e) => seen.push(e) } });
+  const deadline = () => Date.now() + 10_000;
+  for (const d = deadline(); !seen.some((e) => e.type === "participant.left") && Date.now() < d;) await sleep(50);
+  await first.shutdown(); // the subscriber's socket drops with the server
+  const second = await startServer({ loadedEngine: engine, port, dataDir });
+  try {
+    await talk(client, sid, "after", 2);
+    for (const d = deadline(); seen.filter((e) => e.type === "participant.left").length < 2 && Date.now() < d;) {
+      await sleep(50);
+    }
+    await events.end();
+    assert.ok(events.reconnects >= 1, "it reconnected to the restarted server");
+    const seqs = seen.map((e) => e.seq);
+    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), "1…n, each once");
+    assert.ok(seen.some((e) => e.type === "participant.left" && e.participantId === "after"));
+  } finally {
+    await second.shutdown();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("the server serves the browser bundle at /static/vendor/affectstream_client.js", opts, async () => {
+  const res = await fetch(`http://127.0.0.1:${server.port}/static/vendor/affectstream_client.js`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /javascript/);
+  const body = await res.text();
+  assert.equal(body, await Deno.readTextFile(new URL("../../static/vendor/affectstream_client.js", import.meta.url)));
+});
+
 Deno.test({
   name: "shutdown",
   ...opts,
