@@ -25,6 +25,8 @@ export interface RecordingOptions {
 }
 
 const CHUNK_SAMPLES = 1600; // 100 ms
+/** How long a final emotion waits for ASR text offline, in ms (the most participant options allow). */
+const OFFLINE_TEXT_WAIT_MS = 30_000;
 
 /** Analyses one file; events go to `emit` as they are published. Throws on undecodable media. */
 export async function analyzeRecording(
@@ -51,7 +53,11 @@ export async function analyzeRecording(
     routes[0].faceId = frames.find((f) => f.faces.length)!.faces[0].faceId;
   }
   const streams = faceStreams(frames);
-  const session = new Session(sessionId, engine.vad, engine, { participant: { offline: true } });
+  // Offline, the final emotion can wait for recognised text as long as recognition takes (the
+  // pool's own time limit bounds it), so events carry the text rather than a later update.
+  const session = new Session(sessionId, engine.vad, engine, {
+    participant: { offline: true, textWaitMs: OFFLINE_TEXT_WAIT_MS },
+  });
   const byPid = new Map(routes.map((r) => [r.participantId, r]));
   session.events.subscribe(0, (e) => {
     const ev = e as SessionEvent & Record<string, unknown>;
