@@ -127,6 +127,11 @@ export class EventLog {
     return Math.max(this.#cacheFrom, this.#lastSeq - this.capacity + 1);
   }
 
+  /** Whether the log was closed (its session left memory or was erased). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Whether writes are failing and events are served from memory only. */
   get degraded(): boolean {
     return this.#degraded;

@@ -3,9 +3,16 @@
  * Fields that may carry personal data (names, transcript text) are dropped unless the operator
  * asks for them with AFFECTSTREAM_LOG_CONTENT=1, so a log file never holds what erasure removes.
  */
+import { createHash } from "node:crypto";
 
 /** Severity of a log line. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * Field names whose values may carry a name (the dashboard derives participant ids from display
+ * names): logged as a short pseudonym (a SHA-256 prefix) unless content logging is on.
+ */
+export const PSEUDONYMISED_FIELDS: ReadonlySet<string> = new Set(["participantId"]);
 
 /** Field names whose values are personal data and are left out by default. */
 export const CONTENT_FIELDS: ReadonlySet<string> = new Set(["name", "text", "transcript", "speaker", "message"]);
@@ -18,6 +25,11 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Lowest level written. Default "info". */
   level?: LogLevel;
+}
+
+/** A stable short pseudonym of an id: the same id gives the same tag, the tag does not give the id back. */
+export function pseudonym(id: string): string {
+  return "p:" + createHash("sha256").update("affectstream/log/" + id).digest("hex").slice(0, 10);
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -50,7 +62,7 @@ export class Logger {
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
       if (!this.logContent && CONTENT_FIELDS.has(k)) continue;
-      out[k] = v;
+      out[k] = !this.logContent && PSEUDONYMISED_FIELDS.has(k) && typeof v === "string" ? pseudonym(v) : v;
     }
     try {
       this.#write(JSON.stringify(out));

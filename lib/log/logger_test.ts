@@ -12,6 +12,7 @@ Deno.test("Logger writes one JSON object per line and leaves out names and trans
   assert.equal(o.sessionId, "s1");
   assert.equal("name" in o || "text" in o, false);
   assert.ok(!lines[0].includes("Ann Secret") && !lines[0].includes("1234"));
+  assert.match(o.participantId, /^p:[0-9a-f]{10}$/, "participant ids (often derived from names) are pseudonymised");
 });
 
 Deno.test("Logger keeps content fields only when asked and filters by level", () => {

@@ -79,7 +79,8 @@ export class Session {
   #shared?: SharedTextStage;
   #slots = new Set<string>();
   #connections = new Map<string, number>();
-  #silenced = new Set<ParticipantStream>();
+  /** Streams whose events are dropped from now on (left, withdrawn, erased); weak, so ended streams are freed. */
+  #silenced = new WeakSet<ParticipantStream>();
   #eraseListeners = new Set<(n: EraseNotice) => void>();
   #erased = false;
   #restored = false;

@@ -97,6 +97,11 @@ export function eventsSocket(
     cleanups.push(offLive);
     let fullSince: number | undefined;
     while (!closed) {
+      if (log.closed) {
+        // The server is stopping (or the session left memory): the subscriber resumes with since.
+        closeWith(ws, new ProtocolError("internal", `server going away; reconnect with since=${cursor}`, false, CloseCode.goingAway));
+        return;
+      }
       if ((raw.bufferedAmount ?? 0) >= maxBuffered) {
         const now = performance.now();
         if (cursor < log.lastSeq) {

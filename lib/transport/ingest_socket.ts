@@ -134,7 +134,16 @@ export function ingestSocket(
     onOpen(_evt, ws) {
       (ws.raw as WebSocket).binaryType = "arraybuffer";
       if (setup.error !== undefined || !session) {
-        fail(ws, setup.error ?? new ProtocolError("session_not_found", "no such session", false, CloseCode.notFound));
+        const e = setup.error;
+        // Whatever stopped the setup (a failing store included) ends this socket: it has no session to feed.
+        fail(
+          ws,
+          e instanceof ProtocolError
+            ? e
+            : e === undefined
+            ? new ProtocolError("session_not_found", "no such session", false, CloseCode.notFound)
+            : new ProtocolError("internal", `cannot open the session: ${(e as Error)?.message ?? e}`, false, CloseCode.internalError),
+        );
         return;
       }
       const timer = setInterval(() => {
