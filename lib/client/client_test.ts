@@ -20,8 +20,17 @@ let n = 0;
 const newSession = () => `c${++n}-${Date.now()}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A TCP proxy to the server whose connections can be cut, like a network drop. */
+/** A TCP proxy to the server whose connections can be cut, like a network drop, or stalled. */
 function proxy(targetPort: number) {
+  let stalled: PromiseWithResolvers<void> | undefined;
+  // client → server bytes wait here while stalled (the server stops reading, as a congested link does)
+  const gate = () =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(chunk, ctl) {
+        if (stalled) await stalled.promise;
+        ctl.enqueue(chunk);
+      },
+    });
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   (async () => {
@@ -36,12 +45,19 @@ function proxy(targetPort: number) {
           } catch { /* already closed */ }
         }
       };
-      c.readable.pipeTo(up.writable).catch(() => {}).finally(cut);
+      c.readable.pipeThrough(gate()).pipeTo(up.writable).catch(() => {}).finally(cut);
       up.readable.pipeTo(c.writable).catch(() => {}).finally(cut);
     }
   })().catch(() => {});
   return {
     port: (listener.addr as Deno.NetAddr).port,
+    stall() {
+      stalled ??= Promise.withResolvers<void>();
+    },
+    resume() {
+      stalled?.resolve();
+      stalled = undefined;
+    },
     cutAll() {
       for (const c of [...conns]) {
         conns.delete(c);
@@ -84,6 +100,42 @@ Deno.test("ingest: awaitable open with ready, typed server errors, and end() clo
   const closed = await ingest.end();
   assert.equal(closed.code, 1000);
   await assert.rejects(ingest.sendTranscript({ final: true, text: "late", startMs: 0, endMs: 1 }), ClientError);
+});
+
+Deno.test("sends wait while the send buffer is above the high-water mark, then go on", opts, async () => {
+  const p = proxy(server.port);
+  const client = new AffectstreamClient({ url: `http://127.0.0.1:${p.port}`, token: adminKey(server) });
+  const hwm = 256 * 1024;
+  const ingest = await client.ingest(newSession(), "pressed", {
+    consent: true,
+    audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 },
+    highWaterMark: hwm,
+    drainTimeoutMs: 20_000,
+  });
+  p.stall();
+  const chunk = new Uint8Array(32 * 1024); // 1 s of audio: a silence the server can take
+  let maxBuffered = 0, waited = false;
+  for (let i = 0; i < 4000 && !waited; i++) {
+    const before = ingest.bufferedAmount;
+    const t0 = performance.now();
+    const sent = ingest.sendAudio(chunk);
+    // a send that does not resolve within 200 ms is waiting for the buffer to drain
+    waited = await Promise.race([sent.then(() => false), sleep(200).then(() => true)]);
+    maxBuffered = Math.max(maxBuffered, before);
+    if (waited) {
+      assert.ok(ingest.bufferedAmount > hwm, `waiting with ${ingest.bufferedAmount} bytes buffered`);
+      p.resume();
+      await sent; // the buffer drains once the link moves again
+      assert.ok(performance.now() - t0 >= 200);
+    }
+  }
+  assert.ok(waited, "a send waited for the buffer to drain");
+  assert.ok(
+    maxBuffered <= hwm + chunk.length,
+    `never more than a high-water mark (+1 message) buffered: ${maxBuffered}`,
+  );
+  await ingest.close();
+  p.close();
 });
 
 Deno.test("open rejects with a timeout ClientError when nothing answers", opts, async () => {
