@@ -13,7 +13,15 @@
  */
 import { ProtocolError } from "../protocol/errors.ts";
 import { HeadlessFace } from "./headless_face.ts";
-import { MODEL_URL_PATH, TRACKER_URL_PATH, VENDOR_URL_PATH } from "./asset_server.ts";
+import { fileURLToPath } from "node:url";
+import {
+  MODEL_URL_PATH,
+  MODELS_URL_PATH,
+  ORT_VENDOR_URL_PATH,
+  TRACKER_URL_PATH,
+  VENDOR_URL_PATH,
+} from "./asset_server.ts";
+import { DEFAULT_PIXEL_MODEL_NAME } from "./pixel_model.ts";
 import { type PageFace, pageInit, pageMeasure, type PageResult } from "./server_faces_page.ts";
 
 /** Options for {@linkcode ServerFaces}. */
@@ -40,6 +48,11 @@ export interface ServerFacesOptions {
   delegate?: "CPU" | "GPU";
   /** Chromium executable. Default "/usr/bin/chromium". */
   executablePath?: string;
+  /**
+   * File name under models/ of the pixel model whose probabilities the page adds to each face
+   * (`pixelProbs`, as the browser does); default "face_cnn.onnx" when that file exists, null = none.
+   */
+  pixelModel?: string | null;
   /** Longest a page call may take before the page is restarted, in ms. Default 15000. */
   callTimeoutMs?: number;
 }
@@ -184,6 +197,7 @@ export class ServerFaces {
         landmarks: "none",
         timeoutMs: this.callTimeoutMs,
       });
+      const pixel = this.#pixelModel();
       try {
         await face.evaluate(pageInit, {
           numFaces: this.detectFaces,
@@ -193,6 +207,16 @@ export class ServerFaces {
           visionUrl: `${VENDOR_URL_PATH}/vision_bundle.mjs`,
           wasmBase: `${VENDOR_URL_PATH}/wasm`,
           modelUrl: MODEL_URL_PATH,
+          ...(pixel
+            ? {
+              pixel: {
+                moduleUrl: "/static/face/pixel_model.js",
+                ortModulePath: `${ORT_VENDOR_URL_PATH}/ort.wasm.min.mjs`,
+                wasmBase: `${ORT_VENDOR_URL_PATH}/`,
+                modelUrl: `${MODELS_URL_PATH}/${pixel}`,
+              },
+            }
+            : {}),
         });
       } catch (err) {
         await face.close();
@@ -207,6 +231,20 @@ export class ServerFaces {
       return face;
     })().finally(() => slot.opening = undefined);
     return slot.opening;
+  }
+
+  /** The pixel model file to load in the pages, if any. */
+  #pixelModel(): string | undefined {
+    const o = this.#options.pixelModel;
+    if (o === null) return undefined;
+    const name = o ?? `${DEFAULT_PIXEL_MODEL_NAME}.onnx`;
+    if (o !== undefined) return name;
+    try {
+      Deno.statSync(fileURLToPath(new URL(`../../models/${name}`, import.meta.url)));
+      return name;
+    } catch {
+      return undefined;
+    }
   }
 
   #pump(): void {

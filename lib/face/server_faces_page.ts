@@ -6,7 +6,8 @@
  * Each face becomes a wire `face` message through `frameFromResult` of
  * static/face/face_tracker.js — the function the participant's browser uses — so the face
  * model sees identical features whichever side measured the frame. Only `numFaces` differs
- * from the browser's landmarker (which measures one face).
+ * from the browser's landmarker (which measures one face). With a pixel model, each face also
+ * gets `pixelProbs` through `addPixelProbs` of static/face/pixel_model.js, as in the browser.
  *
  * These functions are serialised into the page: they must not close over anything.
  */
@@ -32,6 +33,8 @@ export interface PageInitArgs extends Record<string, unknown> {
   visionUrl: string;
   wasmBase: string;
   modelUrl: string;
+  /** The pixel model's module and files, when the server has one (models/face_cnn.onnx). */
+  pixel?: { moduleUrl: string; ortModulePath: string; wasmBase: string; modelUrl: string };
 }
 
 /** Arguments of {@linkcode pageMeasure}: `count` images stored back to back in the blob. */
@@ -57,13 +60,19 @@ export async function pageInit(arg: PageInitArgs): Promise<boolean> {
     outputFaceBlendshapes: true,
     outputFacialTransformationMatrixes: true,
   });
-  g.serverFaces = { landmarker, frameFromResult: tracker.frameFromResult };
+  let pixel = null, addPixelProbs = null;
+  if (arg.pixel) {
+    const mod = await import(arg.pixel.moduleUrl);
+    pixel = await mod.createPixelModel(arg.pixel);
+    addPixelProbs = mod.addPixelProbs;
+  }
+  g.serverFaces = { landmarker, frameFromResult: tracker.frameFromResult, pixel, addPixelProbs };
   return true;
 }
 
 /** Decodes and measures a batch of encoded images fetched from `arg.blobUrl`. */
 export async function pageMeasure(arg: PageMeasureArgs & { blobUrl?: string }): Promise<PageResult[]> {
-  const { landmarker, frameFromResult } = (globalThis as any).serverFaces;
+  const { landmarker, frameFromResult, pixel, addPixelProbs } = (globalThis as any).serverFaces;
   const buf = new Uint8Array(await (await fetch(arg.blobUrl!)).arrayBuffer());
   const out: PageResult[] = [];
   let offset = 0;
@@ -79,35 +88,35 @@ export async function pageMeasure(arg: PageMeasureArgs & { blobUrl?: string }): 
       continue;
     }
     const width = bitmap.width, height = bitmap.height;
-    let result: any;
+    const faces: PageFace[] = [];
     try {
-      result = landmarker.detect(bitmap);
+      const result = landmarker.detect(bitmap);
+      const n = result.faceLandmarks?.length ?? 0;
+      for (let k = 0; k < n; k++) {
+        const pts = result.faceLandmarks[k];
+        let x0 = 1, y0 = 1, x1 = 0, y1 = 0;
+        for (const p of pts) {
+          const x = Math.min(1, Math.max(0, p.x)), y = Math.min(1, Math.max(0, p.y));
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+          if (y < y0) y0 = y;
+          if (y > y1) y1 = y;
+        }
+        const one = {
+          faceLandmarks: [pts],
+          faceBlendshapes: result.faceBlendshapes?.[k] ? [result.faceBlendshapes[k]] : [],
+          facialTransformationMatrixes: result.facialTransformationMatrixes?.[k]
+            ? [result.facialTransformationMatrixes[k]]
+            : [],
+        };
+        const frame = frameFromResult(one, arg.timesMs[i], width / height, "subset");
+        if (!frame.present) continue;
+        if (pixel) await addPixelProbs(frame, bitmap, pixel);
+        const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+        faces.push({ box: [r4(x0), r4(y0), r4(x1 - x0), r4(y1 - y0)], frame });
+      }
     } finally {
       bitmap.close();
-    }
-    const faces: PageFace[] = [];
-    const n = result.faceLandmarks?.length ?? 0;
-    for (let k = 0; k < n; k++) {
-      const pts = result.faceLandmarks[k];
-      let x0 = 1, y0 = 1, x1 = 0, y1 = 0;
-      for (const p of pts) {
-        const x = Math.min(1, Math.max(0, p.x)), y = Math.min(1, Math.max(0, p.y));
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-      const one = {
-        faceLandmarks: [pts],
-        faceBlendshapes: result.faceBlendshapes?.[k] ? [result.faceBlendshapes[k]] : [],
-        facialTransformationMatrixes: result.facialTransformationMatrixes?.[k]
-          ? [result.facialTransformationMatrixes[k]]
-          : [],
-      };
-      const frame = frameFromResult(one, arg.timesMs[i], width / height, "subset");
-      if (!frame.present) continue;
-      const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
-      faces.push({ box: [r4(x0), r4(y0), r4(x1 - x0), r4(y1 - y0)], frame });
     }
     out.push({ ok: true, width, height, faces, ms: performance.now() - t0 });
   }
