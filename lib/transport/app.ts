@@ -70,7 +70,11 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
       modalities: engine.modalities,
       unavailable: engine.unavailable,
       executionProvider: engine.vad.backend.executionProvider,
-      inference: { vad: { ...engine.vad.scheduler.stats, model: engine.vad.backend.stats } },
+      inference: {
+        vad: { ...engine.vad.scheduler.stats, model: engine.vad.backend.stats },
+        // server-side faces of video sockets: frames measured, dropped (overloaded), undecodable…
+        ...(video.faces ? { videoFaces: video.faces.stats } : {}),
+      },
       store: {
         engine: store.engine,
         status: degraded ? "degraded" : "ok",

@@ -252,6 +252,14 @@ Deno.test(
   },
 );
 
+Deno.test("/v1/health reports the face pool's counters (measured, dropped, undecodable)", opts, async () => {
+  const health = await (await fetch(`http://127.0.0.1:${server.port}/v1/health`)).json();
+  const v = health.inference.videoFaces;
+  assert.ok(v.measured > 0 && v.undecodable >= 1, JSON.stringify(v));
+  assert.equal(typeof v.dropped, "number");
+  assert.equal(v.pagesStarted, 1);
+});
+
 Deno.test({
   name: "shutdown: close the server and the face pool",
   ...opts,
