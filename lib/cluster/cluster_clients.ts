@@ -200,7 +200,7 @@ export class StreamingParticipant {
           if (this.#lostAt !== undefined) this.reconnectMs.push(Date.now() - this.#lostAt);
           this.#lostAt = undefined;
           // Media resumes where the wall clock is: the frames of the outage are skipped, not replayed.
-          this.framesSent = Math.floor((performance.now() - this.#startWall) / 20);
+          if (this.#startWall > 0) this.framesSent = Math.floor((performance.now() - this.#startWall) / 20);
           settled = true;
           resolve();
         } else if (m.type === "error") this.errors[m.code] = (this.errors[m.code] ?? 0) + 1;

@@ -20,8 +20,10 @@ export interface RedisServer {
   port: number;
   url: string;
   pid: number;
-  /** Kills the server (SIGKILL with `hard`, else SIGTERM) and waits for it. */
-  stop(hard?: boolean): Promise<void>;
+  /** Its working folder (AOF). */
+  dir: string;
+  /** Kills the server (SIGKILL with `hard`, else SIGTERM) and waits; an own temp folder is removed unless `keepDir`. */
+  stop(hard?: boolean, keepDir?: boolean): Promise<void>;
 }
 
 /** Whether a command is on PATH. */
@@ -112,14 +114,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid,
-    async stop(hard = false) {
+    dir,
+    async stop(hard = false, keepDir = false) {
       if (!exited) {
         try {
           child.kill(hard ? "SIGKILL" : "SIGTERM");
         } catch { /* already gone */ }
       }
       await status;
-      if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      if (ownDir && !keepDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
 }
