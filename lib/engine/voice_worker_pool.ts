@@ -28,7 +28,7 @@ export class VoiceWorkerError extends Error {
 
 /** Options for {@linkcode VoiceWorkerPool.start}. */
 export interface VoiceWorkerPoolOptions {
-  /** A request not answered within this long fails and the worker is restarted, in ms. Default 10000. */
+  /** A request not answered within this long fails and the worker is restarted, in ms. Default 30000. */
   timeoutMs?: number;
   /** Most requests waiting for the worker at once. Default 1024. */
   maxPending?: number;
@@ -64,7 +64,7 @@ export class VoiceWorkerPool {
     worker: Worker,
     options: VoiceWorkerPoolOptions,
   ) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxPending = options.maxPending ?? 1024;
     if (!(this.timeoutMs > 0)) throw new RangeError("timeoutMs must be > 0");
     if (!(this.maxPending >= 1)) throw new RangeError("maxPending must be ≥ 1");

@@ -20,7 +20,7 @@ export interface BatchSchedulerOptions {
   name?: string;
   /**
    * Longest one model call may take before its requests fail with SchedulerTimeoutError, in ms;
-   * 0 waits forever. Default 10000.
+   * 0 waits forever. Default 30000 (a shared machine under load can be slow; a hang is not).
    */
   timeoutMs?: number;
   /**
@@ -84,7 +84,7 @@ export class BatchScheduler<I, O> {
     this.maxWaitMs = options.maxWaitMs ?? 2;
     this.maxQueue = options.maxQueue ?? 4096;
     this.name = options.name ?? "model";
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.isolateFailures = options.isolateFailures ?? true;
     if (!(this.timeoutMs >= 0)) throw new RangeError("timeoutMs must be ≥ 0");
     if (!(this.maxBatch >= 1) || !Number.isInteger(this.maxBatch)) throw new RangeError("maxBatch must be an integer ≥ 1");

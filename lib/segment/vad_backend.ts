@@ -108,7 +108,7 @@ export class VadWorkerError extends Error {
 
 /** Options for {@linkcode loadWorkerVad}. */
 export interface WorkerVadOptions {
-  /** A request not answered within this long counts as a hung worker (restarted), in ms. Default 5000. */
+  /** A request not answered within this long counts as a hung worker (restarted), in ms. Default 30000. */
   timeoutMs?: number;
 }
 
@@ -136,7 +136,7 @@ interface WorkerPending {
  * cannot even load the model fails the start.
  */
 export async function loadWorkerVad(modelPath: string, options: WorkerVadOptions = {}): Promise<WorkerVadBackend> {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const pending = new Map<number, WorkerPending>();
   const stats: VadBackendStats = { steps: 0, frames: 0, computeMs: 0 };
   let nextId = 1;
