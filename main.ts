@@ -174,7 +174,7 @@ async function main(args: string[]): Promise<number> {
         outDir: values["out-dir"],
         fps: Number(values.fps),
         faceModelPath: values["face-model"],
-        engine: { modelsDir: values.models, disable },
+        engine: { modelsDir: values.models, disable, asr },
       });
     default:
       console.error(`unknown command "${command}"\n${USAGE}`);

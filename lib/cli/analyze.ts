@@ -102,7 +102,7 @@ export async function runAnalyze(options: AnalyzeOptions): Promise<number> {
   // time, and its queue holds the rest of them.
   const engine = await Engine.load({
     ...options.engine,
-    asr: options.asr === false ? false : { maxQueue: 64, ...options.asr },
+    asr: options.asr === false || options.engine?.asr === false ? false : { maxQueue: 64, ...options.asr },
   });
   const modelPath = options.faceModelPath ?? defaultFaceModel();
   const face = lazyExtractor(engine, modelPath, fps);
