@@ -32,6 +32,7 @@ export class SessionRegistry {
   readonly #sessionOptions: SessionOptions;
   #opening = new Map<string, Promise<Session | undefined>>();
   #heartbeat?: ReturnType<typeof setInterval>;
+  #offErasure?: () => void;
 
   constructor(
     readonly vad: SileroVad,
@@ -52,6 +53,16 @@ export class SessionRegistry {
       void this.store.renewClaims(this.#sessionOptions.instanceId ?? "local", ttl).catch(() => {});
     }, Math.max(1000, Math.floor(ttl / 3)));
     Deno.unrefTimer(this.#heartbeat);
+    // A shared engine: an erasure (DELETE, retention) done by any instance also clears the
+    // sessions this one holds (their sockets close, their streams stop). Repeating it here finds
+    // nothing more in the engine, so the notices do not echo between instances.
+    this.#offErasure = this.store.onErasure?.((n) => {
+      if (!this.sessions.has(n.sessionId)) return;
+      const done = n.participantId === undefined
+        ? this.erase(n.sessionId)
+        : this.eraseParticipant(n.sessionId, n.participantId);
+      done.catch(() => {});
+    });
   }
 
   /**
@@ -187,6 +198,7 @@ export class SessionRegistry {
   close(): void {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    this.#offErasure?.();
     for (const s of this.sessions.values()) s.events.close();
   }
 }

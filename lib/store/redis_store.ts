@@ -13,6 +13,8 @@
  * - `as:{sid}:turns` list — the conversation's last turns (RPUSH + LTRIM)
  * - `as:sessions` sorted set — session ids by last activity (listing, retention)
  * - `as:instance:<id>:claims` set — the claims an instance holds (heartbeat renewal)
+ * - `as:erasures` pub/sub channel — `{sessionId, participantId?}` after an erasure that removed
+ *   something, so every instance holding the session in memory erases it too
  *
  * Durability: `append` resolves when Redis acknowledged the script, i.e. the events are in its
  * memory (and in its AOF if `appendonly yes`; fsync'd on acknowledgement only with
@@ -39,6 +41,7 @@ import {
 } from "./redis_store_scripts.ts";
 import { RedisStreamWatcher } from "./redis_store_watcher.ts";
 import {
+  type ErasureNotice,
   type ErasureReport,
   type ParticipantRecord,
   type RetentionReport,
@@ -86,8 +89,12 @@ export class RedisStore implements Store {
   #status: "ok" | "degraded" = "ok";
   #error?: string;
   #closed = false;
+  #url: string;
+  #subscriber?: Redis;
+  #erasureListeners = new Set<(n: ErasureNotice) => void>();
 
-  private constructor(redis: Redis, blocking: Redis, options: RedisStoreOptions) {
+  private constructor(url: string, redis: Redis, blocking: Redis, options: RedisStoreOptions) {
+    this.#url = url;
     this.historyEvents = options.historyEvents ?? 10_000;
     if (!Number.isInteger(this.historyEvents) || this.historyEvents < 1) {
       throw new RangeError("historyEvents must be an integer ≥ 1");
@@ -131,7 +138,7 @@ export class RedisStore implements Store {
         cause: err,
       });
     }
-    return new RedisStore(redis, blocking, options);
+    return new RedisStore(url, redis, blocking, options);
   }
 
   #key(sessionId: string, part: string): string {
@@ -148,6 +155,47 @@ export class RedisStore implements Store {
 
   get #sessionsKey(): string {
     return `${this.prefix}sessions`;
+  }
+
+  get #erasureChannel(): string {
+    return `${this.prefix}erasures`;
+  }
+
+  onErasure(listener: (notice: ErasureNotice) => void): () => void {
+    this.#erasureListeners.add(listener);
+    if (!this.#subscriber && !this.#closed) {
+      // A connection in subscriber mode of its own (it can run no other command); it resubscribes on reconnect.
+      const sub = new Redis(this.#url, {
+        connectionName: "affectstream-erasures",
+        retryStrategy: (t) => Math.min(50 * t, 1_000),
+      });
+      sub.on("error", () => {}); // health follows the main connection
+      sub.subscribe(this.#erasureChannel).catch(() => {});
+      sub.on("message", (_channel: string, message: string) => {
+        let notice: ErasureNotice;
+        try {
+          notice = JSON.parse(message);
+        } catch {
+          return;
+        }
+        if (typeof notice?.sessionId !== "string") return;
+        for (const l of [...this.#erasureListeners]) {
+          try {
+            l(notice);
+          } catch {
+            // A listener's failure is its own.
+          }
+        }
+      });
+      this.#subscriber = sub;
+    }
+    return () => this.#erasureListeners.delete(listener);
+  }
+
+  /** Tells every instance (this one included) of an erasure that removed something. */
+  async #announce(notice: ErasureNotice, report: ErasureReport): Promise<void> {
+    if (report.events + report.participants + report.turns + report.sessions === 0) return;
+    await this.#redis.publish(this.#erasureChannel, JSON.stringify(notice)).catch(() => {});
   }
 
   #degrade(err: Error): void {
@@ -345,13 +393,15 @@ export class RedisStore implements Store {
       await this.#redis.zrem(this.#sessionsKey, sessionId);
       this.#watcher.wakeAll(sessionId);
       await this.#compactFiles();
-      return {
+      const report = {
         sessionId,
         events: Number(events),
         participants: participantIds.length,
         turns: Number(turns),
         sessions: Number(exists),
       };
+      await this.#announce({ sessionId }, report);
+      return report;
     });
   }
 
@@ -365,7 +415,9 @@ export class RedisStore implements Store {
         participantId,
       ) as [number, number, number];
       await this.#compactFiles();
-      return { sessionId, participantId, events, participants, turns, sessions: 0 };
+      const report = { sessionId, participantId, events, participants, turns, sessions: 0 };
+      await this.#announce({ sessionId, participantId }, report);
+      return report;
     });
   }
 
@@ -410,6 +462,8 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#erasureListeners.clear();
+    this.#subscriber?.disconnect();
     await this.#watcher.close().catch(() => {});
     try {
       await this.#redis.quit();

@@ -104,6 +104,34 @@ if (available) {
   });
 
   Deno.test({
+    name: "redis store: an erasure that removed something is announced to every instance, once",
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const url = (await redis()).url;
+      const [a, b] = await Promise.all([RedisStore.open(url), RedisStore.open(url)]);
+      try {
+        const heard: unknown[] = [];
+        b.onErasure((n) => heard.push(n));
+        await sleep(100); // the subscription is on its way
+        const s = `x-${crypto.randomUUID()}`;
+        await a.createSession(s);
+        await a.append(s, [body("ann", 1), body("bob", 1)]);
+        await a.deleteParticipant(s, "ann");
+        await a.deleteParticipant(s, "ann"); // nothing left: no second notice
+        await a.deleteSession(s);
+        await a.deleteSession(s);
+        const t0 = Date.now();
+        while (heard.length < 2 && Date.now() - t0 < 3_000) await sleep(20);
+        await sleep(200);
+        assert.deepEqual(heard, [{ sessionId: s, participantId: "ann" }, { sessionId: s }]);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+  });
+
+  Deno.test({
     name: "redis store: history is bounded by MAXLEN ~ (at least historyEvents kept)",
     sanitizeOps: false,
     sanitizeResources: false,

@@ -65,6 +65,13 @@ export interface RetentionReport {
   events: number;
 }
 
+/** An erasure done through the store (possibly by another instance sharing the engine). */
+export interface ErasureNotice {
+  sessionId: string;
+  /** Only this participant was erased; absent: the whole session. */
+  participantId?: string;
+}
+
 /** Health of the engine behind the store. */
 export interface StoreHealth {
   engine: StoreEngine;
@@ -122,6 +129,13 @@ export interface Store {
   deleteParticipant(sessionId: string, participantId: string): Promise<ErasureReport>;
   /** Deletes sessions whose last activity is older than `cutoffWallMs`, and events older than it. */
   applyRetention(cutoffWallMs: number): Promise<RetentionReport>;
+
+  /**
+   * Optional (engines shared by several instances): calls `listener` after any instance erased
+   * something that was there (a session, or a participant's data), so instances holding that
+   * session in memory erase it too. Returns the removal.
+   */
+  onErasure?(listener: (notice: ErasureNotice) => void): () => void;
 
   /** Current health (cheap, synchronous). */
   health(): StoreHealth;
