@@ -35,7 +35,11 @@ onnx.save(m, sys.argv[1])
 const made = await new Deno.Command("/usr/bin/python3", { args: ["-c", py, `${MODELS}${FIXTURE}`], stderr: "piped" })
   .output();
 assert.ok(made.success, new TextDecoder().decode(made.stderr));
-const faces = new ServerFaces({ modelPath: `${DATA_DIR}/models/face_landmarker.task`, maxQueue: 2, pixelModel: FIXTURE });
+const faces = new ServerFaces({
+  modelPath: `${DATA_DIR}/models/face_landmarker.task`,
+  maxQueue: 2,
+  pixelModel: FIXTURE,
+});
 try {
   await faces.start();
 } finally {
@@ -68,6 +72,54 @@ Deno.test("a full queue refuses frames with overloaded and counts them; the rest
   assert.equal(after.measured - before.measured, 12 - refused.length);
   assert.equal(after.queued, 0);
 });
+
+/** Chromium processes this test process started (descendants by ppid, from /proc). */
+function chromiumDescendants(): number[] {
+  const parent = new Map<number, { ppid: number; comm: string }>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      parent.set(Number(e.name), { ppid: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]), comm });
+    } catch { /* exited */ }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [c, v] of parent) if (v.ppid === p) (/chrom/i.test(v.comm) && out.push(c), walk(c));
+  };
+  walk(Deno.pid);
+  return out;
+}
+
+Deno.test(
+  "a crashed browser is replaced: its frames fail with model_error, later ones are measured",
+  opts,
+  async () => {
+    const others = new Set(chromiumDescendants()); // the file's shared pool: not touched
+    const pool = new ServerFaces({
+      modelPath: `${DATA_DIR}/models/face_landmarker.task`,
+      pixelModel: null,
+      callTimeoutMs: 3000, // a killed browser may answer nothing: the call timeout replaces the page
+    });
+    try {
+      await pool.start();
+      assert.equal((await pool.measure(multi, 0)).faces.length, 2);
+      const victims = chromiumDescendants().filter((p) => !others.has(p));
+      assert.ok(victims.length > 0);
+      for (const pid of victims) Deno.kill(pid, "SIGKILL");
+      const lost = await pool.measure(multi, 1).then(() => null, (e) => e);
+      assert.ok(lost instanceof ProtocolError && lost.code === "model_error" && lost.recoverable, String(lost));
+      const again = await pool.measure(multi, 2);
+      assert.equal(again.faces.length, 2);
+      assert.equal(pool.stats.pagesStarted, 2);
+      assert.equal(pool.stats.failed, 1);
+      assert.equal((await faces.measure(multi, 0)).faces.length, 2, "the other pool was not touched");
+    } finally {
+      await pool.close();
+    }
+  },
+);
 
 Deno.test({
   name: "close",
