@@ -94,3 +94,38 @@ Deno.test(
     for (const e of ends) assert.ok(e.speaker.box[0] + e.speaker.box[2] / 2 > 0.5, JSON.stringify(e.speaker));
   },
 );
+
+Deno.test(
+  "analyze FILE on the multi-face image: the 4 largest faces each get a participant and a face estimate with their box",
+  {
+    sanitizeOps: false,
+    sanitizeResources: false,
+  },
+  async () => {
+    const engine = await Engine.load();
+    const ex = await MultiFaceExtractor.open({ modelPath: `${DATA_DIR}/models/face_landmarker.task` });
+    const events: Record<string, any>[] = [];
+    try {
+      await analyzeRecording(
+        engine,
+        `${DATA_DIR}/media/pyfeat_multi_face.jpg`,
+        "img",
+        () => Promise.resolve(ex),
+        (e) => events.push(e),
+      );
+    } finally {
+      await ex.close();
+      engine.close();
+    }
+    const emotions = events.filter((e) => e.type === "emotion");
+    assert.deepEqual(emotions.map((e) => e.participantId).sort(), ["face-1", "face-2", "face-3", "face-4"]);
+    for (const e of emotions) {
+      assert.ok(e.window && e.modalities.face, JSON.stringify(e));
+      assert.equal(`face-${e.speaker.faceId}`, e.participantId);
+    }
+    const areas = emotions.sort((a, b) => a.speaker.faceId - b.speaker.faceId).map((e) =>
+      e.speaker.box[2] * e.speaker.box[3]
+    );
+    assert.ok(areas.every((a, i) => i === 0 || a <= areas[i - 1] + 1e-6), "ids in order of size");
+  },
+);

@@ -27,6 +27,13 @@ export interface RecordingOptions {
 const CHUNK_SAMPLES = 1600; // 100 ms
 /** How long a final emotion waits for ASR text offline, in ms (the most participant options allow). */
 const OFFLINE_TEXT_WAIT_MS = 30_000;
+/** Media time a still image stands for, in ms (the default face window). */
+const IMAGE_WINDOW_MS = 2000;
+
+/** The same faces at another time. */
+function stillAt(f: MultiFaceFrame, timeMs: number): MultiFaceFrame {
+  return { timeMs, faces: f.faces.map((x) => ({ ...x, frame: { ...x.frame, timeMs } })) };
+}
 
 /** Analyses one file; events go to `emit` as they are published. Throws on undecodable media. */
 export async function analyzeRecording(
@@ -40,7 +47,10 @@ export async function analyzeRecording(
   const info = await probeMedia(path);
   const samples = info.hasAudio ? await decodeAudio(path) : new Float32Array(0);
   const ext = info.hasVideo ? await extractor() : null;
-  const frames: MultiFaceFrame[] = ext ? await ext.extract(path) : [];
+  let frames: MultiFaceFrame[] = ext ? await ext.extract(path) : [];
+  // A still picture is analysed as a still lasting one face window (2 s, the participant default),
+  // so each face gets its face-only estimate.
+  if (info.isImage && frames.length === 1) frames = [frames[0], stillAt(frames[0], IMAGE_WINDOW_MS)];
   const spans = samples.length >= 512
     ? (await detectUtterances(engine.vad, samples)).events.flatMap((
       e,

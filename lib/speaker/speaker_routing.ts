@@ -23,7 +23,7 @@ export interface SpeakerRoute {
 
 /** Options for {@linkcode routeSpeakers}. */
 export interface RoutingOptions {
-  /** A face seen in fewer decoded frames than this is not a person of its own; default 3. */
+  /** A face seen in fewer decoded frames than this is not a person of its own; default 3 (1 for a still image). */
   minFaceFrames?: number;
   voice?: VoiceChangeOptions;
 }
@@ -42,7 +42,7 @@ export function routeSpeakers(
   spans: readonly { startMs: number; endMs: number }[],
   options: RoutingOptions = {},
 ): SpeakerRoute[] {
-  const faces = stableFaces(frames, options.minFaceFrames ?? 3);
+  const faces = stableFaces(frames, options.minFaceFrames ?? Math.min(3, frames.length));
   if (faces.length >= 2) {
     const routes = faces.map((id) => ({ participantId: `face-${id}`, faceId: id, spans: [] as SpeakerRoute["spans"] }));
     const kept = frames.map((f) => ({ ...f, faces: f.faces.filter((x) => faces.includes(x.faceId)) }));
