@@ -7,7 +7,7 @@
  */
 import { Conversation } from "../lib/text/conversation.ts";
 import { encodeWindow } from "../lib/text/context_window.ts";
-import { readMeld } from "../lib/text/corpus/meld.ts";
+import { readMeld } from "../lib/offline/corpus/meld.ts";
 import { TextModel } from "../lib/text/text_model.ts";
 
 const MODELS = new URL("../models", import.meta.url).pathname;

@@ -1,11 +1,18 @@
 /**
  * Turns binary ingest messages into mono float32 samples at the client's sample rate.
  */
-import type { AudioFormat } from "../protocol/client_messages.ts";
 import { MisalignedAudioError } from "./errors.ts";
 
+/** Layout of PCM audio (the wire's `hello.audio` has this shape; audio knows no wire). */
+export interface PcmFormat {
+  /** Hz. */
+  sampleRate: number;
+  encoding: "pcm_s16le" | "f32le";
+  channels: number;
+}
+
 /** Bytes per sample frame (all channels) for a format. */
-export function frameBytes(format: AudioFormat): number {
+export function frameBytes(format: PcmFormat): number {
   return (format.encoding === "pcm_s16le" ? 2 : 4) * format.channels;
 }
 
@@ -15,7 +22,7 @@ export function frameBytes(format: AudioFormat): number {
  * advance). Stereo is averaged to mono; float samples that are not finite become 0 and all samples
  * are clipped to [-1, 1], so one bad value cannot poison the features of a whole utterance.
  */
-export function decodePcm(bytes: Uint8Array, format: AudioFormat): Float32Array {
+export function decodePcm(bytes: Uint8Array, format: PcmFormat): Float32Array {
   const fb = frameBytes(format);
   if (bytes.byteLength % fb !== 0) {
     throw new MisalignedAudioError(bytes.byteLength, fb);

@@ -1,8 +1,8 @@
 /**
  * Text modality: what people say, read in the context of the conversation. A tokenizer shared by
- * training and inference, corpus readers with their label mappings, the ONNX text emotion and
- * sentiment model, a per-session Conversation that turns transcript turns into ModalityEstimates,
- * and the lexicon baseline it is measured against. See docs/text.md.
+ * training and inference, the ONNX text emotion and sentiment model, and a per-session
+ * Conversation that turns transcript turns into ModalityEstimates. The corpus readers and the
+ * lexicon baseline are offline-only and live in lib/offline/. See docs/text.md.
  */
 export { Conversation, type ConversationOptions } from "./conversation.ts";
 export {
@@ -16,7 +16,6 @@ export {
   windowSlots,
 } from "./context_window.ts";
 export { CorpusFormatError, TextModelError } from "./errors.ts";
-export { EmotionLexicon, type EmotionLexiconOptions, VADER_THRESHOLD, vaderSentiment } from "./lexicon_baseline.ts";
 export {
   TEXT_MODEL_INPUTS,
   TEXT_MODEL_OUTPUTS,
@@ -34,4 +33,3 @@ export {
   type TextTokenizerOptions,
   type VocabularyBuildOptions,
 } from "./tokenizer.ts";
-export * as corpus from "./corpus/mod.ts";

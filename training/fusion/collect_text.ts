@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { encodeWindow } from "../../lib/text/context_window.ts";
-import { readCorpus } from "../../lib/text/corpus/mod.ts";
+import { readCorpus } from "../../lib/offline/corpus/mod.ts";
 import { TextModel } from "../../lib/text/text_model.ts";
 import { rng } from "./combinations.ts";
 import { DROP_LEVELS, type HeadSample, writeHead } from "./head_predictions.ts";

@@ -9,7 +9,7 @@ import {
   GOEMOTIONS_EKMAN_MAP,
   ISEAR_EMOTION_MAP,
   MELD_EMOTION_MAP,
-} from "../../lib/text/corpus/mod.ts";
+} from "../../lib/offline/corpus/mod.ts";
 import { OOV_BUCKETS } from "../../lib/text/tokenizer.ts";
 
 /** Where the scripts write the text model's result tables (recipe history, deduplicated dev figures). */
@@ -174,7 +174,7 @@ export function buildTextCard(x: TextCardInputs): Record<string, unknown> {
     validation: {
       protocol: "official dev splits, TypeScript tokenizer + ONNX (onnxruntime-web) exactly as served; " +
         "GoEmotions: arg-max plus calibrated probabilities ≥ 0.3; lexicon baseline = VADER sentiment + " +
-        "corpus-induced SoA emotion lexicons (lib/text/lexicon_baseline.ts), measured the same way",
+        "corpus-induced SoA emotion lexicons (lib/offline/lexicon_baseline.ts), measured the same way",
       command: "deno run -A training/text/evaluate.ts",
       metrics: x.validation?.model,
       lexiconBaseline: x.validation?.lexicon,

@@ -21,7 +21,7 @@ import {
   EMOCONTEXT_LABELS,
   EMORYNLP_LABELS,
   readCorpus,
-} from "../../lib/text/corpus/mod.ts";
+} from "../../lib/offline/corpus/mod.ts";
 import { type Turn, windowSlots } from "../../lib/text/context_window.ts";
 import { TextTokenizer } from "../../lib/text/tokenizer.ts";
 

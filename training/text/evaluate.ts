@@ -19,8 +19,8 @@ import {
   EMORYNLP_LABELS,
   readCorpus,
   type TurnLabel,
-} from "../../lib/text/corpus/mod.ts";
-import { EmotionLexicon, vaderSentiment } from "../../lib/text/lexicon_baseline.ts";
+} from "../../lib/offline/corpus/mod.ts";
+import { EmotionLexicon, vaderSentiment } from "../../lib/offline/lexicon_baseline.ts";
 import { type TextLogits, TextModel } from "../../lib/text/text_model.ts";
 import { argmax, macroF1MultiLabel, microF1Subset, multiLabelPrediction, weightedF1 } from "./metrics.ts";
 

@@ -7,7 +7,7 @@
  * words per class and takes the arg-max; with no lexicon word it gets the most frequent class.
  */
 import vader from "vader-sentiment";
-import { splitTokens } from "./tokenizer.ts";
+import { splitTokens } from "../text/tokenizer.ts";
 
 /** Options for {@linkcode EmotionLexicon.induce}. */
 export interface EmotionLexiconOptions {

@@ -6,7 +6,7 @@
  */
 import { readCorpusFile } from "./read_text.ts";
 import { type CorpusDialogue, type CorpusSplit, SENTIMENT_INDEX } from "./types.ts";
-import { CorpusFormatError } from "../errors.ts";
+import { CorpusFormatError } from "../../text/errors.ts";
 
 /** EmoContext's own label space, in the order of the model's `emocontext_logits` output. */
 export const EMOCONTEXT_LABELS = ["others", "happy", "sad", "angry"] as const;

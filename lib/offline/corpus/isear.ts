@@ -5,7 +5,7 @@
  */
 import { readCorpusFile } from "./read_text.ts";
 import { type CorpusDialogue, type CorpusSplit, SENTIMENT_INDEX } from "./types.ts";
-import { CorpusFormatError } from "../errors.ts";
+import { CorpusFormatError } from "../../text/errors.ts";
 
 /** ISEAR emotion → indices into EMOTIONS (empty: no class fits). */
 export const ISEAR_EMOTION_MAP: Readonly<Record<string, number[]>> = {

@@ -5,7 +5,7 @@
 import { parseCsvRecords } from "./csv.ts";
 import { readCorpusFile, requireColumns } from "./read_text.ts";
 import { type CorpusDialogue, type CorpusSplit, SENTIMENT_INDEX } from "./types.ts";
-import { CorpusFormatError } from "../errors.ts";
+import { CorpusFormatError } from "../../text/errors.ts";
 
 /** MELD emotion → index into EMOTIONS. Every MELD label has a class. */
 export const MELD_EMOTION_MAP: Readonly<Record<string, number>> = {

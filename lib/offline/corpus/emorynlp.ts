@@ -7,7 +7,7 @@
 import { parseCsvRecords } from "./csv.ts";
 import { readCorpusFile, requireColumns } from "./read_text.ts";
 import { type CorpusDialogue, type CorpusSplit, SENTIMENT_INDEX } from "./types.ts";
-import { CorpusFormatError } from "../errors.ts";
+import { CorpusFormatError } from "../../text/errors.ts";
 
 /** EmoryNLP's own label space, in the order of the model's `emorynlp_logits` output. */
 export const EMORYNLP_LABELS = ["neutral", "joyful", "peaceful", "powerful", "scared", "mad", "sad"] as const;

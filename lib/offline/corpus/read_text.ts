@@ -1,5 +1,5 @@
 /** Reading one corpus file, with a typed error naming the file when it is missing. */
-import { CorpusFormatError } from "../errors.ts";
+import { CorpusFormatError } from "../../text/errors.ts";
 
 /** Reads a UTF-8 corpus file or throws {@linkcode CorpusFormatError}. */
 export async function readCorpusFile(path: string): Promise<string> {

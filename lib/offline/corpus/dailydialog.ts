@@ -5,7 +5,7 @@
  */
 import { readCorpusFile } from "./read_text.ts";
 import { type CorpusDialogue, type CorpusSplit, EMOTION_SENTIMENT } from "./types.ts";
-import { CorpusFormatError } from "../errors.ts";
+import { CorpusFormatError } from "../../text/errors.ts";
 
 /** DailyDialog emotion spelling → index into EMOTIONS. */
 export const DAILYDIALOG_EMOTION_MAP: Readonly<Record<string, number>> = {

@@ -10,7 +10,7 @@
  */
 import { readCorpusFile } from "./read_text.ts";
 import { type CorpusDialogue, type CorpusSplit, EMOTION_SENTIMENT } from "./types.ts";
-import { CorpusFormatError } from "../errors.ts";
+import { CorpusFormatError } from "../../text/errors.ts";
 
 /** GoEmotions label → index into EMOTIONS (its Ekman group). */
 export const GOEMOTIONS_EKMAN_MAP: Readonly<Record<string, number>> = {
