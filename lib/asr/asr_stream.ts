@@ -9,7 +9,7 @@ import { PcmHistory } from "./pcm_history.ts";
 
 /** Options for {@linkcode AsrStream}. */
 export interface AsrStreamOptions {
-  /** Audio kept for recognition, in ms; default 45000. */
+  /** Audio kept for recognition, in ms; default 20000 (PcmHistory). */
   historyMs?: number;
   /** Audio added before and after the VAD span, in ms; default 150. */
   marginMs?: number;
@@ -41,7 +41,7 @@ export class AsrStream {
 
   constructor(recognizer: Recognizer, options: AsrStreamOptions = {}) {
     this.#recognizer = recognizer;
-    this.#history = new PcmHistory(options.historyMs ?? 45_000);
+    this.#history = new PcmHistory(options.historyMs ?? 20_000);
     this.#marginMs = options.marginMs ?? 150;
     this.#minSpanMs = options.minSpanMs ?? 250;
     if (!(this.#marginMs >= 0 && this.#marginMs <= 1000)) throw new RangeError("marginMs must be in [0, 1000]");

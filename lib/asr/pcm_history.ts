@@ -1,7 +1,8 @@
 /**
  * The last stretch of a stream's 16 kHz audio, so an utterance can be handed to the recogniser
- * once the VAD has closed it. Bounded: a ring of 16-bit samples (default 45 s, 1.4 MB), which is
- * longer than the segmenter's longest utterance (15 s by default) plus the recogniser's queue.
+ * once the VAD has closed it. Bounded: a ring of 16-bit samples (default 20 s, 640 kB), longer than
+ * the segmenter's longest utterance (15 s by default) with its margins; the span is copied out when
+ * the utterance ends, so time spent in the recogniser's queue needs no history.
  */
 
 const SAMPLES_PER_MS = 16;
@@ -11,8 +12,8 @@ export class PcmHistory {
   readonly #ring: Int16Array;
   #written = 0; // samples pushed since the start: the media clock in samples
 
-  /** @param capacityMs audio kept, in ms (≥ 1000; default 45000) */
-  constructor(readonly capacityMs = 45_000) {
+  /** @param capacityMs audio kept, in ms (≥ 1000; default 20000) */
+  constructor(readonly capacityMs = 20_000) {
     if (!(capacityMs >= 1000)) throw new RangeError("capacityMs must be ≥ 1000");
     this.#ring = new Int16Array(Math.ceil(capacityMs * SAMPLES_PER_MS));
   }
