@@ -7,8 +7,9 @@
  *   fragment (stripped at once); the timeline downloads;
  * - Leave turns every device chip off and Rejoin streams again; Withdraw consent stops analysis
  *   (participant.left consent_withdrawn); a server outage shows in the header and pauses the face
- *   chip instead of "no face detected"; both devices refused → the stream chip says so.
- * Saves artifacts/dashboard_auth.png.
+ *   chip instead of "no face detected", and the page resumes when the server is back; both devices
+ *   refused → the stream chip says so.
+ * Saves artifacts/dashboard_auth.png and dashboard_auth_outage.png.
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -92,12 +93,19 @@ type Status = {
     | null;
 };
 const status = (page: Page): Promise<Status> => page.evaluate(() => (globalThis as any).affectstream.status());
-const waitState = (page: Page, key: string, state: string, timeout = 15_000) =>
-  page.waitForFunction(
-    ([k, s]) => (globalThis as any).affectstream?.status().states[k]?.state === s,
-    [key, state],
-    { timeout },
-  );
+/** Waits for chip `key` to reach `state`; on timeout, says where every chip was. */
+async function waitState(page: Page, key: string, state: string, timeout = 15_000): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([k, s]) => (globalThis as any).affectstream?.status().states[k]?.state === s,
+      [key, state],
+      { timeout },
+    );
+  } catch (err) {
+    const states = await status(page).then((x) => x.states).catch(() => ({}));
+    throw new Error(`${key} never "${state}" within ${timeout} ms: ${JSON.stringify(states)}`, { cause: err });
+  }
+}
 
 /** Opens the server's login URL, then joins `sessionId` as `name` through the consent step. */
 async function loginAndJoin(page: Page, server: RunningServer, sessionId: string, name: string): Promise<void> {
@@ -110,11 +118,10 @@ async function loginAndJoin(page: Page, server: RunningServer, sessionId: string
 }
 
 Deno.test(
-  "dashboard: login URL → consent → streaming; the login URL works once; an invite link keeps the host streaming and lets a guest join; the timeline downloads",
+  "dashboard: login URL → consent → streaming (viewers listed, speech analysed, face paced); the login URL works once",
   { sanitizeOps: false, sanitizeResources: false },
   async () => {
     const server = await serve();
-    const origin = `http://127.0.0.1:${server.port}`;
     const sessionId = `auth-${Date.now()}`;
     const browser = await launch();
     let observer: TestSocket | undefined;
@@ -179,6 +186,39 @@ Deno.test(
       assert.match(await page3.textContent("#login-error") ?? "", /already used/);
       await page3.close();
 
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      observer?.close();
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+);
+
+Deno.test(
+  "dashboard: an invite link made mid-call keeps the host streaming and lets a guest join from its fragment; the timeline downloads",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const server = await serve();
+    const origin = `http://127.0.0.1:${server.port}`;
+    const sessionId = `invite-${Date.now()}`;
+    const browser = await launch();
+    let observer: TestSocket | undefined;
+    try {
+      await createSession(server, sessionId);
+      observer = new TestSocket(
+        withToken(`ws://127.0.0.1:${server.port}/v1/sessions/${sessionId}/events`, server.adminKey),
+      );
+      await observer.opened;
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      page.setDefaultTimeout(15_000);
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      await loginAndJoin(page, server, sessionId, "Alice");
+      await waitState(page, "ingest", "ready");
+      const aliceId = await observer.waitFor((m) => m.some((x) => x.type === "participant.joined"))
+        .then(() => observer!.ofType("participant.joined")[0].participantId as string);
+
       // An invite link made mid-call: the host keeps streaming, the guest joins from the fragment.
       await page.click("#invite");
       await page.waitForFunction(() =>
@@ -222,6 +262,7 @@ Deno.test(
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       await guestContext.close();
       assert.deepEqual(pageErrors, []);
+      assert.deepEqual(pageErrors, []);
     } finally {
       observer?.close();
       await browser.close();
@@ -231,12 +272,10 @@ Deno.test(
 );
 
 Deno.test(
-  "dashboard: Leave turns the device chips off and Rejoin streams again; Withdraw consent stops analysis; an outage shows in the header and pauses the face chip",
+  "dashboard: Leave turns the device chips off and Rejoin streams again; Withdraw consent stops analysis, and Rejoin asks for consent again",
   { sanitizeOps: false, sanitizeResources: false },
   async () => {
-    // A data directory, so that the restarted server of the outage still holds the session.
-    const dataDir = await Deno.makeTempDir({ prefix: "affectstream-dashboard-outage-" });
-    let server = await serve({ dataDir });
+    const server = await serve();
     const sessionId = `chips-${Date.now()}`;
     const browser = await launch();
     let observer: TestSocket | undefined;
@@ -285,12 +324,32 @@ Deno.test(
       await page.locator("#consent").waitFor();
       await page.click("#consent-agree");
       await waitState(page, "ingest", "ready");
-      await waitState(page, "face", "face", 20_000);
+    } finally {
+      observer?.close();
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+);
+
+Deno.test(
+  'dashboard: a server outage shows in the header, pauses the face chip (not "no face") and the microphone chip, and the page resumes when the server is back',
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    // A data directory, so that the restarted server still holds the session and the admin key.
+    const dataDir = await Deno.makeTempDir({ prefix: "affectstream-dashboard-outage-" });
+    let server = await serve({ dataDir });
+    const sessionId = `outage-${Date.now()}`;
+    const browser = await launch();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      page.setDefaultTimeout(15_000);
+      await loginAndJoin(page, server, sessionId, "Erin");
+      await waitState(page, "ingest", "ready");
+      await waitState(page, "face", "face", 25_000);
 
       // Outage: the server stops. The header says so, and the face chip pauses instead of "no face".
       const port = server.port;
-      observer.close();
-      observer = undefined;
       await server.shutdown();
       await page.waitForFunction(
         () => (globalThis as any).document.getElementById("server-status").dataset.state === "down",
@@ -304,6 +363,7 @@ Deno.test(
       assert.equal(down.face.state, "paused", down.face.detail);
       assert.doesNotMatch(down.face.detail, /no face/);
       assert.notEqual(down.ingest.state, "ready");
+      assert.equal(down.mic.state, "paused", `microphone: ${down.mic.detail}`);
       await page.screenshot({ path: SCREENSHOT.replace(".png", "_outage.png"), fullPage: true });
 
       // The server comes back on the same port and data directory (so the same admin key, and the
@@ -316,8 +376,8 @@ Deno.test(
       );
       await waitState(page, "ingest", "ready", 20_000);
       await waitState(page, "events", "open", 15_000);
+      await waitState(page, "mic", "on");
     } finally {
-      observer?.close();
       await browser.close();
       await server.shutdown();
       await Deno.remove(dataDir, { recursive: true });

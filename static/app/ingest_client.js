@@ -61,6 +61,8 @@ export class IngestClient {
     /** Bumped on every `ready`: frames measured on an older connection's clock are not sent. */
     this.epoch = 0;
     this.freshToken = false;
+    /** The server said it ended this stream (`stream_ended`) without the page asking. */
+    this.serverEnded = false;
     /** Set once consent is withdrawn: nothing more is sent, and the page never rejoins by itself. */
     this.withdrawn = false;
     this.stats = { audioFramesDropped: 0, faceSent: 0, faceDropped: 0, transcriptsSent: 0 };
@@ -123,12 +125,16 @@ export class IngestClient {
       if (msg.type === "ready") {
         // The server starts a fresh stream (media clock 0) on every join.
         this.ready = true;
+        this.serverEnded = false;
         this.epoch++;
         this.samplesSent = 0;
         this.readyAt = performance.now();
         this.attempt = 0;
         this.#state("ready", this.options.readyDetail ?? `streaming as ${participantId}`);
       } else if (msg.type === "error") {
+        // The server ended this stream (e.g. flushing participants at shutdown) while media was
+        // on the way: the close that follows (4400) is no fault of the page, so it rejoins.
+        if (msg.code === "stream_ended" && !this.ending) this.serverEnded = true;
         this.options.onError?.(msg);
       }
     };
@@ -144,7 +150,9 @@ export class IngestClient {
         this.#state("ended", c.code === 1000 ? "left the session" : `closed (${c.code})`);
         return;
       }
-      if (FATAL_CLOSE.has(c.code)) {
+      const serverEnded = this.serverEnded;
+      this.serverEnded = false;
+      if (FATAL_CLOSE.has(c.code) && !serverEnded) {
         this.#state("failed", `server closed the stream: ${c.code} ${c.reason || FATAL_CLOSE.get(c.code)}`);
         return;
       }

@@ -115,6 +115,11 @@ export class LocalParticipant {
         // Connected but with both devices refused, nothing but typed text travels: say so.
         const textOnly = state === "ready" && !audio && !video;
         onStatus("ingest", textOnly ? "text-only" : state, detail);
+        // A working microphone whose audio goes nowhere (the stream is down) is not simply "on".
+        if (this.mic && !this.left) {
+          if (state === "ready") onStatus("mic", "on", this.#micText());
+          else if (state === "reconnecting") onStatus("mic", "paused", "on, but nothing is sent until the stream is back");
+        }
       },
       onError: (e) => this.options.onServerError(e),
     });
@@ -153,7 +158,7 @@ export class LocalParticipant {
         this.ingest.sendAudio(pcm);
         onLevel?.(rms);
       });
-      onStatus("mic", "on", `microphone on (${this.mic.context.sampleRate} Hz → 16 kHz)`);
+      onStatus("mic", "on", this.#micText());
     } catch (err) {
       onStatus("mic", "failed", `microphone capture failed: ${err.message}`);
     }
@@ -193,6 +198,10 @@ export class LocalParticipant {
       onStatus("face", "failed", `face tracking unavailable: ${err.message}`);
       this.face = undefined;
     }
+  }
+
+  #micText() {
+    return `microphone on (${this.mic.context.sampleRate} Hz → 16 kHz)`;
   }
 
   #startSpeech(haveAudio) {
