@@ -71,7 +71,7 @@ function lazyExtractor(engine: Engine, modelPath: string | undefined, fps: numbe
 }
 
 /**
- * Lazily opened multi-face extractor for file mode (12.5 fps: mouth movement needs it, see
+ * Lazily opened multi-face extractor for file mode (25 fps: mouth movement needs it, see
  * lib/speaker/multi_face_extractor.ts); null when face analysis cannot run.
  */
 function lazyMultiFace(engine: Engine, modelPath: string | undefined, maxFaces: number) {

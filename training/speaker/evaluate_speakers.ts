@@ -36,10 +36,10 @@ function rng(seed: number) {
   };
 }
 
-async function faces(pairs: number) {
+async function faces(pairs: number, fps?: number) {
   const grid = listClips("media", ".mpg");
   const vad = await SileroVad.load();
-  const ex = await MultiFaceExtractor.open({ modelPath: `${DATA_DIR}/models/face_landmarker.task` });
+  const ex = await MultiFaceExtractor.open({ modelPath: `${DATA_DIR}/models/face_landmarker.task`, fps });
   const dir = await Deno.makeTempDir({ prefix: "affectstream-speakers-" });
   let correct = 0, motionCorrect = 0, n = 0;
   const methods: Record<string, number> = {};
@@ -162,7 +162,11 @@ function scoreVoice(features: Map<number, Float64Array[][]>, actors: number[], l
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { pairs: { type: "string", default: "6" }, part: { type: "string", default: "all" } },
+    options: {
+      pairs: { type: "string", default: "6" },
+      part: { type: "string", default: "all" },
+      fps: { type: "string" },
+    },
   });
   const path = `${ROOT}docs/speaker_results.json`;
   let prior: Record<string, unknown> = {};
@@ -171,9 +175,13 @@ if (import.meta.main) {
   } catch { /* first run */ }
   const result: Record<string, unknown> = { ...prior, date: new Date().toISOString().slice(0, 10) };
   if (values.part === "all" || values.part === "faces") {
-    result.attribution = {
-      command: `nice deno run -A training/speaker/evaluate_speakers.ts --part faces --pairs ${values.pairs}`,
-      ...(await faces(Number(values.pairs))),
+    // The default rate is reported as `attribution`; another --fps as `attributionAt<fps>fps`.
+    const fps = values.fps ? Number(values.fps) : undefined;
+    result[fps ? `attributionAt${fps}fps` : "attribution"] = {
+      command: `nice deno run -A training/speaker/evaluate_speakers.ts --part faces --pairs ${values.pairs}${
+        fps ? ` --fps ${fps}` : ""
+      }`,
+      ...(await faces(Number(values.pairs), fps)),
     };
   }
   if (values.part === "all" || values.part === "voice") {
