@@ -5,6 +5,20 @@
  * instance goes away. Both record timings so recovery can be measured.
  */
 
+/**
+ * Close codes after which reconnecting cannot help (unauthorized, forbidden or consent, session
+ * erased or unknown): the client stops. Others (an instance lost, 4408 slow, 4409 a claim not yet
+ * lapsed) are retried.
+ */
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 4404]);
+/** The same as error codes (the `error` message before the close; a close racing a send may arrive as 1006). */
+const FINAL_ERROR_CODES: ReadonlySet<string> = new Set([
+  "unauthorized",
+  "forbidden",
+  "consent_required",
+  "session_not_found",
+]);
+
 /** Mints a token with the admin key (POST /v1/tokens). */
 export async function mintToken(
   httpBase: string,
@@ -95,6 +109,7 @@ export class ResumingSubscriber {
       ws.onclose = (e) => {
         if (!opened) return;
         this.closes.push({ atMs: Date.now(), code: e.code });
+        if (FINAL_CLOSE_CODES.has(e.code)) this.#stopped = true;
         if (this.#stopped) return;
         this.#closedAt ??= Date.now();
         if (!this.#reconnecting) void this.#reconnect();
@@ -144,6 +159,12 @@ export class StreamingParticipant {
   errors: Record<string, number> = {};
   framesSent = 0;
   connections = 0;
+  /** The close code that ended the stream for good (4401, 4403, 4404), if any. */
+  finalCloseCode?: number;
+  /** The non-recoverable error code that ended the stream (forbidden, session_not_found…), if any. */
+  finalError?: string;
+  /** Every close seen (code and reason). */
+  closes: string[] = [];
   #ws?: WebSocket;
   #stopped = false;
   #ready = false;
@@ -203,7 +224,10 @@ export class StreamingParticipant {
           if (this.#startWall > 0) this.framesSent = Math.floor((performance.now() - this.#startWall) / 20);
           settled = true;
           resolve();
-        } else if (m.type === "error") this.errors[m.code] = (this.errors[m.code] ?? 0) + 1;
+        } else if (m.type === "error") {
+          this.errors[m.code] = (this.errors[m.code] ?? 0) + 1;
+          if (m.recoverable === false && FINAL_ERROR_CODES.has(m.code)) this.finalError = m.code;
+        }
       };
       ws.onclose = (e) => {
         this.#ready = false;
@@ -214,6 +238,12 @@ export class StreamingParticipant {
               `${this.participantId}: closed before ready (${e.code} ${e.reason}) ${JSON.stringify(this.errors)}`,
             ),
           );
+        }
+        this.closes.push(`${e.code} ${e.reason}`);
+        if (FINAL_CLOSE_CODES.has(e.code) || this.finalError) {
+          this.finalCloseCode = e.code;
+          this.#stopped = true;
+          clearInterval(this.#timer);
         }
         if (this.#stopped) return;
         this.#lostAt ??= Date.now();
