@@ -130,6 +130,8 @@ Deno.test(
       page.setDefaultTimeout(15_000);
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(e.message));
+      // The server's CSP (style-src 'self', no inline script) refuses nothing the page does.
+      page.on("console", (m) => /Content Security Policy/i.test(m.text()) && pageErrors.push(m.text()));
 
       const loginUrl = `${server.loginUrl()}&session=${sessionId}`;
       await page.goto(loginUrl);
