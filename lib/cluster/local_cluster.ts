@@ -110,7 +110,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "affectstream-cluster-" });
   await Deno.mkdir(dir, { recursive: true });
-  const redis = await startRedisServer({ port: options.redisPort, appendOnly: options.redisAppendOnly });
+  // A given folder keeps Redis's AOF beside the instances' data (a temp folder otherwise).
+  const redisDir = ownDir ? undefined : `${dir}/redis`;
+  if (redisDir) await Deno.mkdir(redisDir, { recursive: true });
+  const redis = await startRedisServer({ port: options.redisPort, appendOnly: options.redisAppendOnly, dir: redisDir });
   const ports = Array.from({ length: n }, (_, i) => options.basePort ? options.basePort + i : freePort());
   const frontendPort = options.frontendPort || freePort();
   const startTimeout = options.startTimeoutMs ?? 120_000;

@@ -62,7 +62,7 @@ async function main(args: string[]): Promise<number> {
       else if (/error|warn/i.test(line)) console.error(`[instance ${i + 1}] ${line}`);
     },
   });
-  console.error(`cluster: redis ${cluster.redis.url} (AOF in ${dataDir})`);
+  console.error(`cluster: redis ${cluster.redis.url} (AOF in ${cluster.redis.dir})`);
   for (const inst of cluster.instances) {
     console.error(`cluster: instance ${inst.index + 1} ${inst.url} (pid ${inst.pid})`);
   }
