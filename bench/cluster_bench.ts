@@ -28,7 +28,7 @@ import { toPcm16 } from "../lib/testing/ws_client.ts";
 const N = Number(Deno.env.get("BENCH_N") ?? 12);
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 20);
 const REDIS_SECONDS = Number(Deno.env.get("BENCH_REDIS_SECONDS") ?? 10);
-const CONFIGS = (Deno.env.get("BENCH_CONFIGS") ?? "embedded,redis1,redis2,redis3").split(",");
+const CONFIGS = (Deno.env.get("BENCH_CONFIGS") ?? "embedded,redis1,redis2,redis3").split(",").filter(Boolean);
 const WARMUP_MS = 3000;
 const PER_SESSION = 4;
 const FRAME = 320;
@@ -242,6 +242,7 @@ async function redisAppendRate(seconds: number) {
     await Promise.all(sids.map((s) => store.createSession(s)));
     let n = 0;
     const cpu0 = procCpuMs(redis.pid);
+    const client0 = procCpuMs(Deno.pid);
     const t0 = performance.now();
     const deadline = t0 + seconds * 1000;
     await Promise.all(sids.map(async (s) => {
@@ -252,12 +253,37 @@ async function redisAppendRate(seconds: number) {
     }));
     const wallMs = performance.now() - t0;
     const redisCpu = (procCpuMs(redis.pid) - cpu0) / wallMs;
+    const clientCpuMs = procCpuMs(Deno.pid) - client0;
+    // Reading back: what a subscriber's XRANGE costs Redis per event (batches of 200, as the events socket reads).
+    const r0 = procCpuMs(redis.pid), tr = performance.now();
+    let readN = 0;
+    for (const s of sids) {
+      for (let since = 0;;) {
+        const batch = await store.read(s, since, 200);
+        if (!batch.length) break;
+        readN += batch.length;
+        since = batch[batch.length - 1].seq;
+      }
+    }
+    const readCpuMs = procCpuMs(redis.pid) - r0, readWallMs = performance.now() - tr;
+    // Memory per held event (listpack-encoded stream entries).
+    const probe = "mem-probe";
+    await store.createSession(probe);
+    for (let i = 0; i < 10; i++) await store.append(probe, Array.from({ length: 1000 }, () => body));
+    const { Redis } = await import("ioredis");
+    const raw = new Redis(redis.url);
+    const bytes = Number(await raw.call("MEMORY", "USAGE", `as:{${probe}}:events`, "SAMPLES", "0"));
+    await raw.quit();
     return {
       sessions,
       eventBytes: JSON.stringify(body).length,
       eventsPerS: Math.round(n / (wallMs / 1000)),
       redisCpuPct: round(redisCpu * 100),
       eventsPerRedisCoreS: Math.round(n / (wallMs / 1000) / Math.max(redisCpu, 0.01)),
+      clientCpuUsPerAppend: round(clientCpuMs * 1000 / n, 1),
+      readEventsPerS: Math.round(readN / (readWallMs / 1000)),
+      readEventsPerRedisCoreS: Math.round(readN / Math.max(readCpuMs / 1000, 0.01)),
+      redisBytesPerEvent: Math.round(bytes / 10_000),
     };
   } finally {
     await store.close();
@@ -296,7 +322,9 @@ for (const r of results) {
 }
 console.log(
   `Redis append: ${rate.eventsPerS} events/s from ${rate.sessions} sessions at ${rate.redisCpuPct}% of a core ` +
-    `→ ${rate.eventsPerRedisCoreS} events per Redis core-second (${rate.eventBytes} B events)`,
+    `→ ${rate.eventsPerRedisCoreS} events per Redis core-second (${rate.eventBytes} B events; client ${rate.clientCpuUsPerAppend} µs CPU ` +
+    `per append); reads ${rate.readEventsPerS} events/s, ${rate.readEventsPerRedisCoreS} per Redis core-second; ` +
+    `${rate.redisBytesPerEvent} B of Redis memory per held event`,
 );
 console.log(`load average at start: ${loadAvg} (${navigator.hardwareConcurrency} cores; data: ${DATA_DIR})`);
 await Deno.mkdir("artifacts/bench", { recursive: true });
