@@ -148,6 +148,11 @@ Deno.test({
               assert.deepEqual(JSON.parse(e.raw), bySeq.get(e.seq), `${sub.name} seq ${e.seq}`);
             }
           }
+          // A participant that moved to another instance keeps utterance ids unique in the session.
+          const starts = stored.filter((e) => e.type === "utterance.start").map((e) =>
+            (e as { utteranceId: string }).utteranceId
+          );
+          assert.equal(new Set(starts).size, starts.length, `utterance ids unique: ${starts}`);
           const types = new Set<string>(stored.map((e) => e.type));
           for (const t of ["participant.joined", "utterance.end", "emotion", "participant.left"]) {
             assert.ok(types.has(t), `session ${s} has ${t}`);

@@ -213,8 +213,9 @@ export class Session {
     p = new ParticipantStream({
       sessionId: this.id,
       participantId,
-      // After a restart the counter starts again: a random tag keeps utterance ids unique.
-      connection: this.#restored ? undefined : ordinal,
+      // After a restart the counter starts again, and over a shared store another instance
+      // counts its own connections: a random tag keeps utterance ids unique.
+      connection: this.#restored || this.#store?.engine === "redis" ? undefined : ordinal,
       vad: this.vad,
       stages: this.stages,
       text: this.#shared ? this.#shared.forParticipant(participantId) : this.#conversation,
