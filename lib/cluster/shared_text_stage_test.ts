@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import type { Turn } from "../engine/stages.ts";
 import type { ModalityEstimate } from "../modality/estimate.ts";
 import { MemoryStore } from "../store/memory_store.ts";
+import { RedisStore } from "../store/redis_store.ts";
 import { StoreError } from "../store/store.ts";
+import { hasCommand, startRedisServer } from "./redis_server.ts";
 import { type RefillableConversation, SharedTextStage } from "./shared_text_stage.ts";
 
 /** A conversation that records the context each estimate was read with. */
@@ -73,4 +75,29 @@ Deno.test("SharedTextStage: a failing store leaves the local context in use and 
   assert.deepEqual(conv.seen.at(-1), ["Ann: before", "Ann: during", "> y"]);
   assert.ok(errors.length >= 2 && errors.every((e) => e instanceof StoreError));
   await store.close();
+});
+
+const redisAvailable = await hasCommand("redis-server");
+Deno.test({
+  name: "SharedTextStage over Redis: two instances' stages share one session's turns",
+  ignore: !redisAvailable,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startRedisServer();
+    const [one, two] = await Promise.all([RedisStore.open(server.url), RedisStore.open(server.url)]);
+    try {
+      await one.createSession("s");
+      const onA = new RecordingConversation(), onB = new RecordingConversation();
+      const a = new SharedTextStage(onA, one, "s").forParticipant("ann");
+      const b = new SharedTextStage(onB, two, "s").forParticipant("bob");
+      a.commit({ speaker: "Ann", text: "the flight is cancelled" });
+      await a.estimate({ speaker: "Ann", text: "again" }); // waits for its own turn to be stored
+      await b.estimate({ speaker: "bob", text: "oh no" });
+      assert.deepEqual(onB.seen.at(-1), ["Ann: the flight is cancelled", "> oh no"]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+      await server.stop(true);
+    }
+  },
 });
