@@ -92,6 +92,8 @@ export class RedisStore implements Store {
   #url: string;
   #subscriber?: Redis;
   #erasureListeners = new Set<(n: ErasureNotice) => void>();
+  /** Tags this store's own erasure notices: the instance that erased has already cleared its memory. */
+  readonly #origin = crypto.randomUUID();
 
   private constructor(url: string, redis: Redis, blocking: Redis, options: RedisStoreOptions) {
     this.#url = url;
@@ -172,13 +174,15 @@ export class RedisStore implements Store {
       sub.on("error", () => {}); // health follows the main connection
       sub.subscribe(this.#erasureChannel).catch(() => {});
       sub.on("message", (_channel: string, message: string) => {
-        let notice: ErasureNotice;
+        let notice: ErasureNotice & { origin?: string };
         try {
           notice = JSON.parse(message);
         } catch {
           return;
         }
-        if (typeof notice?.sessionId !== "string") return;
+        if (typeof notice?.sessionId !== "string" || notice.origin === this.#origin) return;
+        const { origin: _origin, ...plain } = notice;
+        notice = plain;
         for (const l of [...this.#erasureListeners]) {
           try {
             l(notice);
@@ -192,10 +196,12 @@ export class RedisStore implements Store {
     return () => this.#erasureListeners.delete(listener);
   }
 
-  /** Tells every instance (this one included) of an erasure that removed something. */
+  /** Tells the other instances of an erasure that removed something. */
   async #announce(notice: ErasureNotice, report: ErasureReport): Promise<void> {
     if (report.events + report.participants + report.turns + report.sessions === 0) return;
-    await this.#redis.publish(this.#erasureChannel, JSON.stringify(notice)).catch(() => {});
+    await this.#redis.publish(this.#erasureChannel, JSON.stringify({ ...notice, origin: this.#origin })).catch(
+      () => {},
+    );
   }
 
   #degrade(err: Error): void {

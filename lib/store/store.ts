@@ -131,9 +131,9 @@ export interface Store {
   applyRetention(cutoffWallMs: number): Promise<RetentionReport>;
 
   /**
-   * Optional (engines shared by several instances): calls `listener` after any instance erased
-   * something that was there (a session, or a participant's data), so instances holding that
-   * session in memory erase it too. Returns the removal.
+   * Optional (engines shared by several instances): calls `listener` after another instance
+   * erased something that was there (a session, or a participant's data), so instances holding
+   * that session in memory erase it too. Returns the removal.
    */
   onErasure?(listener: (notice: ErasureNotice) => void): () => void;
 
