@@ -72,7 +72,10 @@ Deno.test("a real clip streamed over the ingest socket yields ordered utterance 
   assert.ok(Math.abs((end.at(-1)!.endMs as number) - ref.endMs) <= 250, `end ${end.at(-1)!.endMs} vs ${ref.endMs}`);
   const acoustics = end[0].acoustics as Record<string, number>;
   assert.ok(acoustics.rmsDb < 0 && acoustics.rmsDb > -60, `rms ${acoustics.rmsDb}`);
-  if (engine.voice) {
+  // Under CPU overload the VAD treats audio as silence by design (an `overloaded` error says so), and
+  // the utterance may then hold too little voiced speech for a voice estimate.
+  const overloaded = events.ofType("error").some((e) => e.code === "overloaded");
+  if (engine.voice && !overloaded) {
     const emo = events.ofType("emotion");
     assert.ok(emo.length >= 1, "an emotion event per utterance when the voice model is loaded");
     const voice = (emo[0].modalities as Record<string, { probs: number[] }>).voice;
