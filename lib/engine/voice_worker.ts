@@ -33,6 +33,13 @@ scope.onmessage = async (e: MessageEvent) => {
       case "push":
         streams.get(m.stream)?.push(m.samples);
         break;
+      case "gap":
+        streams.get(m.stream)?.skip(m.samples);
+        break;
+      case "mark":
+        // Everything posted before the mark has been handled: the pool's measure of backlog.
+        reply({ type: "mark", samples: m.samples });
+        break;
       case "analyze": {
         const s = streams.get(m.stream);
         const estimate = s ? await s.analyze(m.span) : null;

@@ -3,8 +3,9 @@
  * proxy per participant that forwards audio and requests. On a 2-core machine this leaves the
  * socket thread free for I/O while VAD and voice features use the other core.
  *
- * Faults stay bounded: at most `maxPending` requests wait for the worker (more are refused with
- * SchedulerOverloadError), a request not answered within `timeoutMs` fails with
+ * Faults stay bounded: audio waits for the worker at most `maxLagMs` per stream (beyond that it is
+ * shed: the worker advances the stream's clock over it as silence, without analysing it), at most
+ * `maxPending` requests wait for the worker (more are refused with SchedulerOverloadError), a request not answered within `timeoutMs` fails with
  * {@linkcode VoiceWorkerError} and the worker is treated as hung, and a dead or hung worker is
  * replaced. Streams carry on in the new worker from the media time they had reached (the audio
  * lost with the old worker counts as silence), so spans after the restart are analysed again.
@@ -16,6 +17,10 @@ import type { VoiceStage } from "./stages.ts";
 
 /** Samples per 10 ms voice feature hop at 16 kHz. */
 const HOP_SAMPLES = 160;
+/** Samples per ms at 16 kHz. */
+const SAMPLES_PER_MS = 16;
+/** Pushed samples between two backlog marks (≈ 1 s of one stream's audio). */
+const MARK_EVERY_SAMPLES = 16000;
 
 /** A voice request failed because the worker died, hung, restarted or was closed. */
 export class VoiceWorkerError extends Error {
@@ -32,6 +37,8 @@ export interface VoiceWorkerPoolOptions {
   timeoutMs?: number;
   /** Most requests waiting for the worker at once. Default 1024. */
   maxPending?: number;
+  /** Audio waiting for the worker, per open stream, beyond which new audio is shed, in ms. Default 3000. */
+  maxLagMs?: number;
   /** Worker script; default ./voice_worker.ts (tests substitute a faulty one). */
   workerUrl?: URL;
 }
@@ -53,6 +60,12 @@ export class VoiceWorkerPool {
   #ready = true;
   #closed = false;
   #restarts = 0;
+  /** Samples posted to the current worker, and those it has confirmed handling (by marks). */
+  #postedSamples = 0;
+  #handledSamples = 0;
+  #nextMark = MARK_EVERY_SAMPLES;
+  #shedSamples = 0;
+  readonly maxLagMs: number;
   readonly timeoutMs: number;
   readonly maxPending: number;
 
@@ -66,6 +79,8 @@ export class VoiceWorkerPool {
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxPending = options.maxPending ?? 1024;
+    this.maxLagMs = options.maxLagMs ?? 3000;
+    if (!(this.maxLagMs > 0)) throw new RangeError("maxLagMs must be > 0");
     if (!(this.timeoutMs > 0)) throw new RangeError("timeoutMs must be > 0");
     if (!(this.maxPending >= 1)) throw new RangeError("maxPending must be ≥ 1");
     this.#attach(worker);
@@ -109,6 +124,16 @@ export class VoiceWorkerPool {
     return !this.#ready && !this.#closed;
   }
 
+  /** Samples shed so far because the worker was behind. */
+  get shedSamples(): number {
+    return this.#shedSamples;
+  }
+
+  /** Audio posted and not yet handled by the worker, per open stream, in ms. */
+  get lagMs(): number {
+    return (this.#postedSamples - this.#handledSamples) / Math.max(1, this.#streams.size) / SAMPLES_PER_MS;
+  }
+
   /** Requests waiting for the worker. */
   get pending(): number {
     return this.#pending.size;
@@ -116,8 +141,14 @@ export class VoiceWorkerPool {
 
   #attach(worker: Worker): void {
     this.#worker = worker;
+    this.#postedSamples = this.#handledSamples = 0;
+    this.#nextMark = MARK_EVERY_SAMPLES;
     worker.onmessage = (e: MessageEvent) => {
       const m = e.data;
+      if (m.type === "mark") {
+        this.#handledSamples = Math.max(this.#handledSamples, m.samples);
+        return;
+      }
       if (m.type !== "result") return;
       const p = this.#pending.get(m.id);
       if (!p) return;
@@ -194,8 +225,19 @@ export class VoiceWorkerPool {
         state.pushed += samples.length;
         // While a new worker starts, audio is dropped; the stream resumes at its media time.
         if (!this.#ready || this.#closed) return;
+        if (this.lagMs > this.maxLagMs) {
+          // The worker is behind: it skips this audio (cheap) instead of analysing it.
+          this.#shedSamples += samples.length;
+          this.#worker.postMessage({ type: "gap", stream, samples: samples.length });
+          return;
+        }
         const copy = samples.slice();
         this.#worker.postMessage({ type: "push", stream, samples: copy }, [copy.buffer]);
+        this.#postedSamples += samples.length;
+        if (this.#postedSamples >= this.#nextMark) {
+          this.#nextMark = this.#postedSamples + MARK_EVERY_SAMPLES;
+          this.#worker.postMessage({ type: "mark", samples: this.#postedSamples });
+        }
       },
       analyze: (span: AnalysisSpan) => this.#request<ModalityEstimate | null>({ type: "analyze", stream, span }),
       summary: (span: AnalysisSpan) => this.#request<object | null>({ type: "summary", stream, span }),

@@ -85,7 +85,18 @@ Deno.test("a real voice worker serves a stream", opts, async () => {
     stage.push(tone);
     const s = await stage.summary({ ...span, endMs: 2000 }) as { voicedRatio: number };
     assert.ok(s.voicedRatio > 0.5, JSON.stringify(s));
+    assert.equal(pool.shedSamples, 0);
   } finally {
     pool.close();
   }
+});
+
+Deno.test("audio is shed, not queued without bound, when the voice worker falls behind", opts, async () => {
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, maxLagMs: 3000 });
+  const stage = pool.open();
+  for (let i = 0; i < 500; i++) stage.push(new Float32Array(320)); // 10 s in 20 ms messages; the worker confirms none
+  assert.ok(pool.lagMs <= 3000 + 20, `lag ${pool.lagMs}`);
+  // Posted until the lag passed 3000 ms (151 messages), shed after.
+  assert.equal(pool.shedSamples, 500 * 320 - (Math.floor((3000 * 16) / 320) + 1) * 320);
+  pool.close();
 });

@@ -70,6 +70,25 @@ export class LldExtractor {
     }
   }
 
+  /**
+   * Advances over `samples` samples that are not analysed (audio shed under load): every frame
+   * whose analysis window reaches into the gap gets an all-zero LLD vector (unvoiced, silent) at
+   * next to no cost, and the analysis continues after the gap with the continuity state reset.
+   */
+  skip(samples: number, sink: LldSink): void {
+    if (!(samples > 0)) return;
+    const end = this.#bufStart + this.#bufLen + samples;
+    // Frames that start before the gap's end can no longer be analysed whole.
+    const firstAfter = Math.ceil(end / HOP_SAMPLES);
+    this.#out.fill(0);
+    for (; this.#nextFrame < firstAfter; this.#nextFrame++) sink(this.#out, this.#nextFrame);
+    // The samples after the gap start at `end`; the next frame starts at the hop at or after it.
+    this.#bufStart = end;
+    this.#bufLen = 0;
+    this.#pitch.reset();
+    this.#js.reset();
+  }
+
   /** Restarts from sample 0 with fresh state. */
   reset(): void {
     this.#bufStart = 0;

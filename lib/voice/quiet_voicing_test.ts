@@ -40,3 +40,23 @@ Deno.test("digital silence and near-silence stay unvoiced", () => {
   const dither = Float32Array.from({ length: 32000 }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) / 32768);
   assert.equal(voicedRatio(extractLlds(dither)), 0);
 });
+
+Deno.test("LldExtractor.skip keeps the frame clock: frames after a gap line up with an unbroken stream", async () => {
+  const { LldExtractor } = await import("./lld_extractor.ts");
+  const x = await decodeAudio(`${DATA_DIR}/voice/ravdess/Actor_08/03-01-06-02-02-02-08.flac`);
+  const full = extractLlds(x);
+  const ex = new LldExtractor();
+  const got: { t: number; f0: number }[] = [];
+  const sink = (l: Float32Array, t: number) => got.push({ t, f0: l[LLD.f0] });
+  const gapAt = 16000, gap = 8003; // not a whole number of hops
+  ex.push(x.subarray(0, gapAt), sink);
+  ex.skip(gap, sink);
+  ex.push(x.subarray(gapAt + gap), sink);
+  const n = full.length / LLD_COUNT;
+  assert.deepEqual(got.map((g) => g.t), Array.from({ length: got.length }, (_, i) => i));
+  assert.ok(Math.abs(got.length - n) <= 1, `${got.length} vs ${n}`);
+  // Well after the gap the analysis matches the unbroken stream's.
+  const late = got.filter((g) => g.t > (gapAt + gap) / 160 + 20 && g.t < n);
+  const agree = late.filter((g) => (g.f0 > 0) === (full[g.t * LLD_COUNT + LLD.f0] > 0)).length / late.length;
+  assert.ok(agree > 0.95, `voicing agreement after the gap ${agree}`);
+});

@@ -73,6 +73,12 @@ export class VoiceStream {
     this.#extractor.push(samples, this.#sink);
   }
 
+  /** Advances the media clock over `samples` samples that are not analysed (shed under load): they count as silence. */
+  skip(samples: number): void {
+    if (this.#released) throw new VoiceStreamError("skip() after release()");
+    this.#extractor.skip(samples, this.#sink);
+  }
+
   #frames(span: AnalysisSpan) {
     if (!(span.endMs >= span.startMs)) throw new VoiceStreamError(`invalid span [${span.startMs}, ${span.endMs})`);
     return this.#ring.slice(Math.ceil(span.startMs / HOP_MS), Math.ceil(span.endMs / HOP_MS));
