@@ -25,7 +25,7 @@ if (missing.length) {
 }
 
 /** Claim lifetime of the instances: a killed instance's participants are free again after this. */
-const CLAIM_TTL_MS = 4_000;
+const CLAIM_TTL_MS = 3_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function speech(actor: number): Promise<Int16Array> {
@@ -112,7 +112,7 @@ Deno.test({
       assert.ok(victim, `claim holder ${holder} is one of the instances`);
 
       // Stream, then kill the instance mid-stream.
-      const streamMs = 5_000;
+      const streamMs = 4_000;
       await sleep(streamMs);
       const beforeKill = Math.max(...subscribers.map((s) => s.lastSeq));
       assert.ok(beforeKill > 0, "events flowed before the kill");
