@@ -137,6 +137,7 @@ export async function runStream(o: StreamOptions): Promise<number> {
     if (info.hasVideo) {
       video = await client.video(o.sessionId, o.participantId, {
         name: o.participantId,
+        consent: o.consent,
         on: { error: onError("video") },
       });
     }

@@ -11,6 +11,8 @@ export const VIDEO_HEADER_BYTES = 8;
 export interface VideoOptions extends MediaConnectionOptions {
   /** Display name, used when the video socket is the participant's only socket. */
   name?: string;
+  /** The participant's consent, needed for a video-only participant unless the token carries it. */
+  consent?: boolean;
 }
 
 /** One video message: 8-byte little-endian float64 timeMs, then the encoded image. */
@@ -30,7 +32,12 @@ export class VideoConnection extends MediaConnection {
   /** Opens `url` (a full ws(s):// video URL) and waits for `ready`. */
   static async open(url: string, options: VideoOptions = {}): Promise<VideoConnection> {
     const c = new VideoConnection(url, options);
-    await c.connect(options.name ? { type: "hello", name: options.name } : undefined);
+    const hello = {
+      type: "hello" as const,
+      ...(options.name ? { name: options.name } : {}),
+      ...(options.consent !== undefined ? { consent: options.consent } : {}),
+    };
+    await c.connect(Object.keys(hello).length > 1 ? hello : undefined);
     return c;
   }
 

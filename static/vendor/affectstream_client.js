@@ -431,10 +431,16 @@ var VideoConnection = class _VideoConnection extends MediaConnection {
   /** Opens `url` (a full ws(s):// video URL) and waits for `ready`. */
   static async open(url, options = {}) {
     const c = new _VideoConnection(url, options);
-    await c.connect(options.name ? {
+    const hello = {
       type: "hello",
-      name: options.name
-    } : void 0);
+      ...options.name ? {
+        name: options.name
+      } : {},
+      ...options.consent !== void 0 ? {
+        consent: options.consent
+      } : {}
+    };
+    await c.connect(Object.keys(hello).length > 1 ? hello : void 0);
     return c;
   }
   /** Sends one frame taken at `timeMs` on the participant's media clock. */
