@@ -46,6 +46,8 @@ export interface VideoHubOptions {
    * socket opens a video-only participant, in ms. Default 2000.
    */
   joinGraceMs?: number;
+  /** A video socket that sends nothing for this long is closed (1008, `timeout`), in ms. Default 60000. */
+  idleTimeoutMs?: number;
 }
 
 /** What every video socket of a server shares: the pool and who is connected. */
@@ -55,6 +57,7 @@ export class VideoHub {
   readonly maxFps: number;
   readonly maxInFlight: number;
   readonly joinGraceMs: number;
+  readonly idleTimeoutMs: number;
   /** "sessionId/participantId" of open video sockets. */
   readonly connected = new Set<string>();
 
@@ -64,9 +67,11 @@ export class VideoHub {
     this.maxFps = options.maxFps ?? MAX_VIDEO_FPS;
     this.maxInFlight = options.maxInFlight ?? 4;
     this.joinGraceMs = options.joinGraceMs ?? 2000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     if (!(this.maxFps > 0 && this.maxFps <= 30)) throw new RangeError("maxFps must be in (0, 30]");
     if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1)) throw new RangeError("maxInFlight must be ≥ 1");
     if (!(this.joinGraceMs >= 0)) throw new RangeError("joinGraceMs must be ≥ 0");
+    if (!(this.idleTimeoutMs >= 100)) throw new RangeError("idleTimeoutMs must be ≥ 100");
   }
 
   /** Stops the pool (server shutdown). */
@@ -127,6 +132,8 @@ function videoHandlers(
   let tokens = hub.maxFps;
   let refillAt = performance.now();
   let chain: Promise<void> = Promise.resolve();
+  let lastMessage = performance.now();
+  let idleTimer: ReturnType<typeof setInterval> | undefined;
 
   const report = (err: unknown) => {
     const pe = err instanceof ProtocolError
@@ -307,6 +314,18 @@ function videoHandlers(
         hub.faces.start().catch((err) =>
           report(new ProtocolError("model_error", `face measurement cannot start: ${err.message}`))
         );
+        idleTimer = setInterval(() => {
+          if (performance.now() - lastMessage > hub.idleTimeoutMs) {
+            report(
+              new ProtocolError(
+                "timeout",
+                `nothing received for ${hub.idleTimeoutMs} ms`,
+                false,
+                CloseCode.policyViolation,
+              ),
+            );
+          }
+        }, Math.max(50, Math.min(1000, Math.floor(hub.idleTimeoutMs / 4))));
         socket.send(JSON.stringify({ type: "ready", sessionId, participantId, schemaVersion: SCHEMA_VERSION }));
       } catch (err) {
         report(err);
@@ -314,6 +333,7 @@ function videoHandlers(
     },
     onMessage(evt, socket) {
       if (closed) return;
+      lastMessage = performance.now();
       try {
         const data = evt.data;
         if (data instanceof ArrayBuffer) return onFrame(data);
@@ -345,6 +365,7 @@ function videoHandlers(
     },
     onClose() {
       closed = true;
+      clearInterval(idleTimer);
       if (registered) hub.connected.delete(key);
       void finish("disconnect").catch(() => {});
     },

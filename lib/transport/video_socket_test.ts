@@ -252,6 +252,26 @@ Deno.test(
   },
 );
 
+Deno.test("an idle video socket is closed with 1008 timeout", opts, async () => {
+  const idle = await startServer({
+    loadedEngine: engine,
+    port: 0,
+    app: { video: { faces, idleTimeoutMs: 300 } },
+  });
+  try {
+    const s = `idle-${Date.now()}`;
+    await createSession(idle, s);
+    const v = new TestSocket(
+      withToken(`ws://127.0.0.1:${idle.port}/v1/sessions/${s}/participants/p/video`, await ingestToken(idle, s, "p")),
+    );
+    await v.closed;
+    assert.equal(v.closeCode, 1008);
+    assert.ok(v.ofType("error").some((e) => e.code === "timeout"));
+  } finally {
+    await idle.shutdown();
+  }
+});
+
 Deno.test("/v1/health reports the face pool's counters (measured, dropped, undecodable)", opts, async () => {
   const health = await (await fetch(`http://127.0.0.1:${server.port}/v1/health`)).json();
   const v = health.inference.videoFaces;
