@@ -64,7 +64,7 @@ if (import.meta.main) {
     ...levels.filter((_, i) => i % Math.floor(levels.length / quietest) === 0).slice(0, quietest)
       .map((l) => ({ ...l, group: "spread" })),
   ];
-  const rows = [];
+  const rows: { path: string; levelDb: number; group: string; voicedRatio: number }[] = [];
   for (const p of pick) {
     const x = await decodeAudio(p.path);
     rows.push({ ...p, path: p.path.slice(DATA_DIR.length + 1), voicedRatio: Math.round(voicedRatio(x) * 1000) / 1000 });
@@ -84,13 +84,33 @@ if (import.meta.main) {
   };
   console.log(JSON.stringify({ ...report, rows: undefined }, null, 1));
   if (out) await Deno.writeTextFile(out, JSON.stringify(report, null, 1));
-  if (args.includes("--compare")) console.log(JSON.stringify(await compare(levels), null, 1));
+  const maxLevel = Number(arg("--max-level", "Infinity"));
+  if (args.includes("--compare")) {
+    console.log(JSON.stringify(await compare(levels.filter((l) => l.levelDb < maxLevel)), null, 1));
+  }
 }
 
-/** Features and predictions with the relative floor on vs off, by active-level band. */
+/** The clip's label index in EMOTIONS order from its file name (RAVDESS, EmoDB), or -1 (EmoDB boredom). */
+function labelOf(path: string): number {
+  const name = path.split("/").pop()!;
+  if (path.includes("/ravdess/")) return [0, 0, 1, 2, 3, 4, 5, 6][Number(name.split("-")[2]) - 1];
+  return ({ N: 0, F: 1, T: 2, W: 3, A: 4, E: 5 } as Record<string, number>)[name[5]] ?? -1;
+}
+
+/** Features, predictions and accuracy with the relative floor on vs off, by active-level band. */
 async function compare(levels: { path: string; levelDb: number }[]) {
   const model = await VoiceModel.load("models");
-  const bands = new Map<string, { clips: number; changed: number; maxRelChange: number; argmaxChanged: number; meanAbsProb: number }>();
+  type Band = {
+    clips: number;
+    changed: number;
+    maxRelChange: number;
+    argmaxChanged: number;
+    meanAbsProb: number;
+    labelled: number;
+    correctOff: number;
+    correctOn: number;
+  };
+  const bands = new Map<string, Band>();
   for (const { path, levelDb } of levels) {
     const x = await decodeAudio(path);
     const predict = async (relativeFloor: boolean) => {
@@ -101,7 +121,8 @@ async function compare(levels: { path: string; levelDb: number }[]) {
     };
     const off = await predict(false), on = await predict(true);
     const band = levelDb < -45 ? "< -45 dBFS" : levelDb < -35 ? "-45..-35 dBFS" : ">= -35 dBFS";
-    const b = bands.get(band) ?? { clips: 0, changed: 0, maxRelChange: 0, argmaxChanged: 0, meanAbsProb: 0 };
+    const b = bands.get(band) ??
+      { clips: 0, changed: 0, maxRelChange: 0, argmaxChanged: 0, meanAbsProb: 0, labelled: 0, correctOff: 0, correctOn: 0 };
     b.clips++;
     let rel = 0;
     off.f.forEach((v, i) => rel = Math.max(rel, Math.abs(on.f[i] - v) / Math.max(1e-6, Math.abs(v))));
@@ -109,6 +130,12 @@ async function compare(levels: { path: string; levelDb: number }[]) {
     b.maxRelChange = Math.max(b.maxRelChange, rel);
     const am = (p: number[]) => p.indexOf(Math.max(...p));
     if (am(on.probs) !== am(off.probs)) b.argmaxChanged++;
+    const y = labelOf(path);
+    if (y >= 0) {
+      b.labelled++;
+      if (am(off.probs) === y) b.correctOff++;
+      if (am(on.probs) === y) b.correctOn++;
+    }
     b.meanAbsProb += on.probs.reduce((s, p, k) => s + Math.abs(p - off.probs[k]), 0) / 2;
     bands.set(band, b);
   }
