@@ -63,7 +63,17 @@ const BENCH_KEY = `bench-${crypto.randomUUID()}`;
 
 async function startServer(port: number): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", ...(Deno.env.get("BENCH_V8") ? [`--v8-flags=${Deno.env.get("BENCH_V8")}`] : []), new URL("../main.ts", import.meta.url).pathname, "serve", "--port", String(port), "--data-dir", await Deno.makeTempDir({ prefix: "affectstream-bench-" })],
+    args: [
+      "run",
+      "--allow-all",
+      ...(Deno.env.get("BENCH_V8") ? [`--v8-flags=${Deno.env.get("BENCH_V8")}`] : []),
+      new URL("../main.ts", import.meta.url).pathname,
+      "serve",
+      "--port",
+      String(port),
+      "--data-dir",
+      await Deno.makeTempDir({ prefix: "affectstream-bench-" }),
+    ],
     env: { AFFECTSTREAM_ADMIN_KEY: BENCH_KEY },
     stdout: "null",
     stderr: "piped",
@@ -126,13 +136,21 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   }
   const socks: WebSocket[] = [];
   for (let i = 0; i < n; i++) {
-    const ws = new WebSocket(`${base}/${run}-${Math.floor(i / PER_SESSION)}/participants/p${i}/ingest?token=${BENCH_KEY}`);
+    const ws = new WebSocket(
+      `${base}/${run}-${Math.floor(i / PER_SESSION)}/participants/p${i}/ingest?token=${BENCH_KEY}`,
+    );
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
       if (m.type === "error") errors[m.code] = (errors[m.code] ?? 0) + 1;
     };
     await new Promise((r) => ws.onopen = r);
-    ws.send(JSON.stringify({ type: "hello", consent: true, audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 } }));
+    ws.send(
+      JSON.stringify({
+        type: "hello",
+        consent: true,
+        audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 },
+      }),
+    );
     socks.push(ws);
   }
   if (Deno.env.get("BENCH_THREADS")) {
@@ -176,7 +194,8 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
     cpuPerParticipantPct: Math.round(cpuMs / wallMs / n * 10000) / 100,
     vadMsPerAudioSecond: Math.round((vad1.model.computeMs - vad0.model.computeMs) / audioS * 100) / 100,
     vadWallMsPerAudioSecond: Math.round((vad1.busyMs - vad0.busyMs) / audioS * 100) / 100,
-    vadFramesPerStep: Math.round((vad1.model.frames - vad0.model.frames) / Math.max(1, vad1.model.steps - vad0.model.steps) * 10) / 10,
+    vadFramesPerStep:
+      Math.round((vad1.model.frames - vad0.model.frames) / Math.max(1, vad1.model.steps - vad0.model.steps) * 10) / 10,
     vadStreamsPerCall: Math.round(vadItems / Math.max(1, vad1.batches - vad0.batches) * 10) / 10,
     utterances: latencies.length,
     p50Ms: Math.round(pct(latencies, 50) * 10) / 10,
@@ -218,10 +237,18 @@ console.log(
 );
 for (const r of results) {
   console.log(
-    `${String(r.participants).padStart(12)} | ${String(r.serverCpuPct).padStart(9)}% | ${String(r.cpuPerParticipantPct).padStart(14)}% | ` +
-      `${String(r.vadMsPerAudioSecond).padStart(18)} | ${String(r.vadStreamsPerCall).padStart(12)} | ${String(r.p50Ms).padStart(7)} | ` +
-      `${String(r.p99Ms).padStart(7)} | ${String(r.emotionP50Ms).padStart(11)} | ${String(r.emotionP99Ms).padStart(11)} | ` +
-      `${r.realTime ? "yes" : "no"} / ${r.emotionRealTime ? "yes" : "no"}${Object.keys(r.errors).length ? " " + JSON.stringify(r.errors) : ""}`,
+    `${String(r.participants).padStart(12)} | ${String(r.serverCpuPct).padStart(9)}% | ${
+      String(r.cpuPerParticipantPct).padStart(14)
+    }% | ` +
+      `${String(r.vadMsPerAudioSecond).padStart(18)} | ${String(r.vadStreamsPerCall).padStart(12)} | ${
+        String(r.p50Ms).padStart(7)
+      } | ` +
+      `${String(r.p99Ms).padStart(7)} | ${String(r.emotionP50Ms).padStart(11)} | ${
+        String(r.emotionP99Ms).padStart(11)
+      } | ` +
+      `${r.realTime ? "yes" : "no"} / ${r.emotionRealTime ? "yes" : "no"}${
+        Object.keys(r.errors).length ? " " + JSON.stringify(r.errors) : ""
+      }`,
   );
 }
 console.log(
@@ -229,4 +256,7 @@ console.log(
     `emotion (p99 ≤ ${EMOTION_TARGET_MS} ms) ${largest((r) => r.emotionRealTime)} (data: ${DATA_DIR})`,
 );
 await Deno.mkdir("artifacts/bench", { recursive: true });
-await Deno.writeTextFile("artifacts/bench/server_load.json", JSON.stringify({ results, date: new Date().toISOString() }, null, 2));
+await Deno.writeTextFile(
+  "artifacts/bench/server_load.json",
+  JSON.stringify({ results, date: new Date().toISOString() }, null, 2),
+);

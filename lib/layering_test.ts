@@ -89,7 +89,9 @@ export function importSpecifiers(source: string): string[] {
 /** The top folder under lib/ (or "static", or "root" for lib/*.ts) a specifier of `file` reaches; null for packages. */
 function targetFolder(file: string, spec: string): string | null {
   if (!spec.startsWith(".") && !spec.startsWith("/")) return null; // npm:, node:, bare package names
-  const abs = spec.startsWith("/") ? fileURLToPath(new URL(`..${spec}`, `file://${LIB}`)) : fileURLToPath(new URL(spec, `file://${file}`));
+  const abs = spec.startsWith("/")
+    ? fileURLToPath(new URL(`..${spec}`, `file://${LIB}`))
+    : fileURLToPath(new URL(spec, `file://${file}`));
   if (abs.startsWith(LIB)) {
     const rel = abs.slice(LIB.length);
     return rel.includes("/") ? rel.split("/")[0] : "root";

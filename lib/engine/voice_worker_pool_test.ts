@@ -15,20 +15,24 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 const HUNG = new URL("./testdata/hung_voice_worker.ts", import.meta.url);
 const span = { utteranceId: "u", startMs: 0, endMs: 1000, final: true };
 
-Deno.test("a hung voice worker fails requests with VoiceWorkerError after timeoutMs, is restarted, and closes", opts, async () => {
-  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, timeoutMs: 200 });
-  const stage = pool.open();
-  stage.push(new Float32Array(16000));
-  const t0 = performance.now();
-  await assert.rejects(stage.analyze(span), VoiceWorkerError);
-  assert.ok(performance.now() - t0 < 2000);
-  assert.equal(pool.restarts, 1);
-  while (pool.restarting) await new Promise((r) => setTimeout(r, 20));
-  const waiting = stage.analyze(span); // the new worker hangs too
-  pool.close();
-  await assert.rejects(waiting, /closed/);
-  await assert.rejects(stage.analyze(span), VoiceWorkerError);
-});
+Deno.test(
+  "a hung voice worker fails requests with VoiceWorkerError after timeoutMs, is restarted, and closes",
+  opts,
+  async () => {
+    const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, timeoutMs: 200 });
+    const stage = pool.open();
+    stage.push(new Float32Array(16000));
+    const t0 = performance.now();
+    await assert.rejects(stage.analyze(span), VoiceWorkerError);
+    assert.ok(performance.now() - t0 < 2000);
+    assert.equal(pool.restarts, 1);
+    while (pool.restarting) await new Promise((r) => setTimeout(r, 20));
+    const waiting = stage.analyze(span); // the new worker hangs too
+    pool.close();
+    await assert.rejects(waiting, /closed/);
+    await assert.rejects(stage.analyze(span), VoiceWorkerError);
+  },
+);
 
 Deno.test("the voice worker pool refuses requests beyond maxPending", opts, async () => {
   const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, timeoutMs: 5000, maxPending: 4 });

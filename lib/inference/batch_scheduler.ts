@@ -87,7 +87,9 @@ export class BatchScheduler<I, O> {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.isolateFailures = options.isolateFailures ?? true;
     if (!(this.timeoutMs >= 0)) throw new RangeError("timeoutMs must be ≥ 0");
-    if (!(this.maxBatch >= 1) || !Number.isInteger(this.maxBatch)) throw new RangeError("maxBatch must be an integer ≥ 1");
+    if (!(this.maxBatch >= 1) || !Number.isInteger(this.maxBatch)) {
+      throw new RangeError("maxBatch must be an integer ≥ 1");
+    }
     if (!(this.maxWaitMs >= 0)) throw new RangeError("maxWaitMs must be ≥ 0");
     if (!(this.maxQueue >= this.maxBatch)) throw new RangeError("maxQueue must be ≥ maxBatch");
   }
@@ -161,7 +163,8 @@ export class BatchScheduler<I, O> {
           batch.forEach((p, i) => p.resolve(outputs[i]));
         } catch (err) {
           // Timeouts and errors that say so (a dead worker) are not about one input: no retry.
-          const notAboutInput = err instanceof SchedulerTimeoutError || (err as { isolate?: boolean })?.isolate === false;
+          const notAboutInput = err instanceof SchedulerTimeoutError ||
+            (err as { isolate?: boolean })?.isolate === false;
           if (!this.isolateFailures || batch.length === 1 || notAboutInput) {
             for (const p of batch) p.reject(err);
           } else {

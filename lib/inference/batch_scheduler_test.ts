@@ -46,7 +46,10 @@ describe("BatchScheduler under faults", () => {
     }, { maxBatch: 8, maxWaitMs: 5 });
     const out = await Promise.allSettled([1, 2, 13, 4].map((x) => s.submit(x)));
     assert.deepEqual(out.map((o) => o.status), ["fulfilled", "fulfilled", "rejected", "fulfilled"]);
-    assert.deepEqual(out.filter((o) => o.status === "fulfilled").map((o) => (o as PromiseFulfilledResult<number>).value), [2, 3, 5]);
+    assert.deepEqual(
+      out.filter((o) => o.status === "fulfilled").map((o) => (o as PromiseFulfilledResult<number>).value),
+      [2, 3, 5],
+    );
     assert.equal(s.stats.isolatedFailures, 1);
   });
 

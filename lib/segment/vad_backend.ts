@@ -37,7 +37,11 @@ export interface VadBackend {
   close(): void;
 }
 
-type Step = (input: Float32Array, state: Float32Array, batch: number) => Promise<{ probs: Float32Array; state: Float32Array }>;
+type Step = (
+  input: Float32Array,
+  state: Float32Array,
+  batch: number,
+) => Promise<{ probs: Float32Array; state: Float32Array }>;
 
 /**
  * Runs sequences step by step with `step` (one batched call per step). States are written back
@@ -202,7 +206,10 @@ export async function loadWorkerVad(modelPath: string, options: WorkerVadOptions
       const id = nextId++;
       const w = worker;
       return new Promise<Float32Array[]>((resolve, reject) => {
-        const timer = setTimeout(() => fail(w, `VAD worker did not answer within ${timeoutMs} ms; restarted`), timeoutMs);
+        const timer = setTimeout(
+          () => fail(w, `VAD worker did not answer within ${timeoutMs} ms; restarted`),
+          timeoutMs,
+        );
         pending.set(id, { seqs, resolve, reject, timer });
         const wire = seqs.map((s) => ({ frames: s.frames.slice(), count: s.count, state: s.state.slice() }));
         w.postMessage({ type: "run", id, seqs: wire }, wire.map((s) => s.frames.buffer as ArrayBuffer));

@@ -23,9 +23,9 @@ Deno.test("a killed VAD worker is restarted; both streams continue with one type
       errors: [] as unknown[],
     }));
     const feed = (from: number, to: number) =>
-      Promise.all(streams.map((s) =>
-        s.vad.push(clip.subarray(from, to), (p) => s.probs.push(p), (e) => s.errors.push(e))
-      ));
+      Promise.all(
+        streams.map((s) => s.vad.push(clip.subarray(from, to), (p) => s.probs.push(p), (e) => s.errors.push(e))),
+      );
     const half = Math.floor(clip.length / 2 / VAD_FRAME_SAMPLES) * VAD_FRAME_SAMPLES;
     await feed(0, half / 2);
     const p = feed(half / 2, half);

@@ -17,7 +17,9 @@ export function unavailableReason(why: string | undefined): MissingReason {
 }
 
 /** Why the voice stage returned no estimate for a span with this summary. */
-export function voiceMissingReason(summary: { levelDb?: number; durationMs?: number } | null | undefined): MissingReason {
+export function voiceMissingReason(
+  summary: { levelDb?: number; durationMs?: number } | null | undefined,
+): MissingReason {
   if (!summary || typeof summary.levelDb !== "number") return "too_little_voiced_speech";
   if (summary.durationMs === 0) return "no_audio";
   if (summary.levelDb <= DIGITAL_SILENCE_DB) return "digital_silence";

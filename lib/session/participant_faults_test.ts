@@ -103,7 +103,10 @@ function participant(
   return { p, events, clock };
 }
 
-const HELLO = { type: "hello" as const, audio: { sampleRate: 16000, encoding: "f32le" as const, channels: 1 as const } };
+const HELLO = {
+  type: "hello" as const,
+  audio: { sampleRate: 16000, encoding: "f32le" as const, channels: 1 as const },
+};
 
 /** `frames` VAD frames of (silent) f32 audio. */
 function audioFrames(frames: number): Uint8Array {
@@ -118,49 +121,60 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
   for (let t = 0; t < ms && !cond(); t += 10) await new Promise((r) => setTimeout(r, 10));
 }
 
-Deno.test("a failed VAD request counts its frames as silence, so later utterance times stay right, and is reported once", opts, async () => {
-  // Speech at frames 100–139; the first request (frames 0–9) fails.
-  const vad = scriptedVad((f) => (f >= 100 && f < 140 ? 0.9 : 0.01), (call) => call === 0);
-  const { p, events } = participant(vad, {}, { offline: true });
-  p.hello(HELLO);
-  p.audio(audioFrames(10));
-  for (let i = 0; i < 190; i++) p.audio(audioFrames(1));
-  await p.end();
-  const start = ofType(events, "utterance.start")[0];
-  assert.ok(start, JSON.stringify(events.map((e) => e.type)));
-  assert.equal(start.startMs, 100 * FRAME_MS - 96);
-  const end = ofType(events, "utterance.end")[0];
-  assert.equal(end.endMs, 140 * FRAME_MS + 64);
-  assert.equal(ofType(events, "participant.left")[0].mediaMs, 200 * FRAME_MS);
-  const errors = ofType(events, "error");
-  assert.equal(errors.length, 1);
-  assert.equal(errors[0].code, "model_error");
-});
+Deno.test(
+  "a failed VAD request counts its frames as silence, so later utterance times stay right, and is reported once",
+  opts,
+  async () => {
+    // Speech at frames 100–139; the first request (frames 0–9) fails.
+    const vad = scriptedVad((f) => (f >= 100 && f < 140 ? 0.9 : 0.01), (call) => call === 0);
+    const { p, events } = participant(vad, {}, { offline: true });
+    p.hello(HELLO);
+    p.audio(audioFrames(10));
+    for (let i = 0; i < 190; i++) p.audio(audioFrames(1));
+    await p.end();
+    const start = ofType(events, "utterance.start")[0];
+    assert.ok(start, JSON.stringify(events.map((e) => e.type)));
+    assert.equal(start.startMs, 100 * FRAME_MS - 96);
+    const end = ofType(events, "utterance.end")[0];
+    assert.equal(end.endMs, 140 * FRAME_MS + 64);
+    assert.equal(ofType(events, "participant.left")[0].mediaMs, 200 * FRAME_MS);
+    const errors = ofType(events, "error");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].code, "model_error");
+  },
+);
 
-Deno.test("repeated pipeline errors of one code are published at most once a second, with the suppressed count", opts, async () => {
-  const vad = scriptedVad(() => 0, () => true);
-  const { p, events, clock } = participant(vad, {}, { offline: true });
-  p.hello(HELLO);
-  for (let i = 0; i < 100; i++) {
+Deno.test(
+  "repeated pipeline errors of one code are published at most once a second, with the suppressed count",
+  opts,
+  async () => {
+    const vad = scriptedVad(() => 0, () => true);
+    const { p, events, clock } = participant(vad, {}, { offline: true });
+    p.hello(HELLO);
+    for (let i = 0; i < 100; i++) {
+      p.audio(audioFrames(1));
+      await p.settle();
+    }
+    assert.equal(ofType(events, "error").length, 1);
+    clock.t += 1500;
     p.audio(audioFrames(1));
     await p.settle();
-  }
-  assert.equal(ofType(events, "error").length, 1);
-  clock.t += 1500;
-  p.audio(audioFrames(1));
-  await p.settle();
-  const errors = ofType(events, "error");
-  assert.equal(errors.length, 2);
-  assert.match(errors[1].message, /\(99 similar suppressed\)/);
-  await p.end();
-});
+    const errors = ofType(events, "error");
+    assert.equal(errors.length, 2);
+    assert.match(errors[1].message, /\(99 similar suppressed\)/);
+    await p.end();
+  },
+);
 
 Deno.test("audio refused by the rate limit advances the media clock with silence", opts, async () => {
   const vad = scriptedVad(() => 0.9);
   const { p, clock } = participant(vad, {}, { burstMs: 100 });
   p.hello(HELLO);
   p.audio(audioFrames(2)); // 64 ms at t = 0: within the allowance
-  assert.throws(() => p.audio(audioFrames(5)), (e: unknown) => e instanceof ProtocolError && e.code === "rate_limited" && e.recoverable);
+  assert.throws(
+    () => p.audio(audioFrames(5)),
+    (e: unknown) => e instanceof ProtocolError && e.code === "rate_limited" && e.recoverable,
+  );
   assert.equal(p.mediaMs, 7 * FRAME_MS);
   clock.t += 10_000;
   p.audio(audioFrames(1));
@@ -188,7 +202,10 @@ Deno.test("a far-future face timeMs is refused and does not wedge the face strea
   p.hello({ type: "hello" });
   const frame = (timeMs: number) => ({ type: "face" as const, timeMs, present: false });
   p.face(frame(0));
-  assert.throws(() => p.face(frame(1e15)), (e: unknown) => e instanceof ProtocolError && e.code === "bad_message" && e.recoverable);
+  assert.throws(
+    () => p.face(frame(1e15)),
+    (e: unknown) => e instanceof ProtocolError && e.code === "bad_message" && e.recoverable,
+  );
   clock.t += 100;
   p.face(frame(100)); // still accepted: the bad frame did not move the timeline
   clock.t += 100;
@@ -196,57 +213,65 @@ Deno.test("a far-future face timeMs is refused and does not wedge the face strea
   await p.end();
 });
 
-Deno.test("a transcript flood is rate limited, the pending buffer is bounded, and endMs is bounded above", opts, async () => {
-  const { p } = participant(scriptedVad(() => 0), {}, { maxPendingSegments: 8 });
-  p.hello(HELLO);
-  let accepted = 0, limited = 0;
-  for (let i = 0; i < 3000; i++) {
-    try {
-      p.transcript({ type: "transcript", final: true, text: `w${i}`, startMs: 100 + i, endMs: 200 + i });
-      accepted++;
-    } catch (e) {
-      assert.ok(e instanceof ProtocolError && e.code === "rate_limited" && e.recoverable);
-      limited++;
+Deno.test(
+  "a transcript flood is rate limited, the pending buffer is bounded, and endMs is bounded above",
+  opts,
+  async () => {
+    const { p } = participant(scriptedVad(() => 0), {}, { maxPendingSegments: 8 });
+    p.hello(HELLO);
+    let accepted = 0, limited = 0;
+    for (let i = 0; i < 3000; i++) {
+      try {
+        p.transcript({ type: "transcript", final: true, text: `w${i}`, startMs: 100 + i, endMs: 200 + i });
+        accepted++;
+      } catch (e) {
+        assert.ok(e instanceof ProtocolError && e.code === "rate_limited" && e.recoverable);
+        limited++;
+      }
     }
-  }
-  // No audio yet: segments wait for it, at most 8 of them.
-  assert.equal(accepted, 8);
-  assert.equal(limited, 2992);
-  const far = participant(scriptedVad(() => 0)).p;
-  far.hello(HELLO);
-  assert.throws(
-    () => far.transcript({ type: "transcript", final: true, text: "x", startMs: 0, endMs: 1e12 }),
-    (e: unknown) => e instanceof ProtocolError && e.code === "bad_message",
-  );
-  await p.end();
-  await far.end();
-});
+    // No audio yet: segments wait for it, at most 8 of them.
+    assert.equal(accepted, 8);
+    assert.equal(limited, 2992);
+    const far = participant(scriptedVad(() => 0)).p;
+    far.hello(HELLO);
+    assert.throws(
+      () => far.transcript({ type: "transcript", final: true, text: "x", startMs: 0, endMs: 1e12 }),
+      (e: unknown) => e instanceof ProtocolError && e.code === "bad_message",
+    );
+    await p.end();
+    await far.end();
+  },
+);
 
 /** Speech at frames [10, 40) and [70, 100) of 160 frames: two utterances. */
 const twoUtterances = (f: number) => ((f >= 10 && f < 40) || (f >= 70 && f < 100) ? 0.9 : 0.01);
 
-Deno.test("text attached while the final estimate is computed reaches the estimate, the context and an emotion.update", opts, async () => {
-  const text = new SlowText(150);
-  const { p, events } = participant(scriptedVad(twoUtterances), { text }, { offline: true, textWaitMs: 2000 });
-  p.hello(HELLO);
-  p.transcript({ type: "transcript", final: false, text: "…", startMs: 0, endMs: 100 });
-  p.audio(audioFrames(60));
-  await until(() => ofType(events, "utterance.end").length === 1);
-  const u = ofType(events, "utterance.end")[0];
-  p.transcript({ type: "transcript", final: true, text: "I am fine", startMs: u.startMs, endMs: u.endMs });
-  await new Promise((r) => setTimeout(r, 50)); // the final estimate is now reading "I am fine"
-  p.transcript({ type: "transcript", final: true, text: "I hate this", startMs: u.startMs + 10, endMs: u.endMs });
-  await p.end();
-  const emotion = ofType(events, "emotion").find((e) => e.utteranceId === u.utteranceId)!;
-  assert.equal(emotion.text, "I am fine");
-  const update = ofType(events, "emotion.update").find((e) => e.utteranceId === u.utteranceId);
-  assert.ok(update, JSON.stringify(events.map((e) => e.type)));
-  assert.equal(update.replaces, emotion.seq);
-  assert.equal(update.text, "I am fine I hate this");
-  assert.equal(update.label, "angry");
-  assert.ok(text.read.includes("I am fine I hate this"));
-  assert.deepEqual(text.turns.map((t) => t.text), ["I am fine", "I hate this"]);
-});
+Deno.test(
+  "text attached while the final estimate is computed reaches the estimate, the context and an emotion.update",
+  opts,
+  async () => {
+    const text = new SlowText(150);
+    const { p, events } = participant(scriptedVad(twoUtterances), { text }, { offline: true, textWaitMs: 2000 });
+    p.hello(HELLO);
+    p.transcript({ type: "transcript", final: false, text: "…", startMs: 0, endMs: 100 });
+    p.audio(audioFrames(60));
+    await until(() => ofType(events, "utterance.end").length === 1);
+    const u = ofType(events, "utterance.end")[0];
+    p.transcript({ type: "transcript", final: true, text: "I am fine", startMs: u.startMs, endMs: u.endMs });
+    await new Promise((r) => setTimeout(r, 50)); // the final estimate is now reading "I am fine"
+    p.transcript({ type: "transcript", final: true, text: "I hate this", startMs: u.startMs + 10, endMs: u.endMs });
+    await p.end();
+    const emotion = ofType(events, "emotion").find((e) => e.utteranceId === u.utteranceId)!;
+    assert.equal(emotion.text, "I am fine");
+    const update = ofType(events, "emotion.update").find((e) => e.utteranceId === u.utteranceId);
+    assert.ok(update, JSON.stringify(events.map((e) => e.type)));
+    assert.equal(update.replaces, emotion.seq);
+    assert.equal(update.text, "I am fine I hate this");
+    assert.equal(update.label, "angry");
+    assert.ok(text.read.includes("I am fine I hate this"));
+    assert.deepEqual(text.turns.map((t) => t.text), ["I am fine", "I hate this"]);
+  },
+);
 
 Deno.test("final estimates are published in utterance order even when the first waits for its text", opts, async () => {
   const text = new SlowText(0);
@@ -280,8 +305,13 @@ Deno.test("a participant that never sends a transcript does not wait textWaitMs 
 });
 
 Deno.test("a span with no usable voice says why the voice is missing", opts, async () => {
-  for (const [level, reason] of [[-120, "digital_silence"], [-70, "too_quiet"], [-30, "too_little_voiced_speech"]] as const) {
-    const { p, events } = participant(scriptedVad(twoUtterances), { voice: new ScriptedVoice(level, false), text: new SlowText() }, {
+  for (
+    const [level, reason] of [[-120, "digital_silence"], [-70, "too_quiet"], [-30, "too_little_voiced_speech"]] as const
+  ) {
+    const { p, events } = participant(scriptedVad(twoUtterances), {
+      voice: new ScriptedVoice(level, false),
+      text: new SlowText(),
+    }, {
       offline: true,
     });
     p.hello(HELLO);
@@ -291,6 +321,9 @@ Deno.test("a span with no usable voice says why the voice is missing", opts, asy
     const emotion = ofType(events, "emotion")[0];
     assert.ok(emotion, JSON.stringify(events.map((e) => e.type)));
     assert.ok(!emotion.modalities.voice);
-    assert.deepEqual(emotion.missing, [{ modality: "voice", reason }, { modality: "face", reason: "model_unavailable" }]);
+    assert.deepEqual(emotion.missing, [{ modality: "voice", reason }, {
+      modality: "face",
+      reason: "model_unavailable",
+    }]);
   }
 });

@@ -43,60 +43,74 @@ const HELLO = {
 };
 const bytes = (x: Float32Array) => new Uint8Array(x.slice().buffer);
 
-Deno.test("a participant flooding every message type leaves a clean participant's utterances and emotions intact", opts, async () => {
-  const registry = new SessionRegistry(vad, stages, { session: { participant: { textWaitMs: 0 } } });
-  try {
-    const clean = await registry.create("clean");
-    const flood = await registry.create("flood");
-    const c = clean.session.join("alice", { consent: true });
-    const f = flood.session.join("mallory", { consent: true });
-    c.hello(HELLO);
-    f.hello(HELLO);
-    const refused: Record<string, number> = {};
-    const attempt = (fn: () => void) => {
-      try {
-        fn();
-      } catch (e) {
-        assert.ok(e instanceof ProtocolError, String(e));
-        refused[e.code] = (refused[e.code] ?? 0) + 1;
+Deno.test(
+  "a participant flooding every message type leaves a clean participant's utterances and emotions intact",
+  opts,
+  async () => {
+    const registry = new SessionRegistry(vad, stages, { session: { participant: { textWaitMs: 0 } } });
+    try {
+      const clean = await registry.create("clean");
+      const flood = await registry.create("flood");
+      const c = clean.session.join("alice", { consent: true });
+      const f = flood.session.join("mallory", { consent: true });
+      c.hello(HELLO);
+      f.hello(HELLO);
+      const refused: Record<string, number> = {};
+      const attempt = (fn: () => void) => {
+        try {
+          fn();
+        } catch (e) {
+          assert.ok(e instanceof ProtocolError, String(e));
+          refused[e.code] = (refused[e.code] ?? 0) + 1;
+        }
+      };
+      // The clean participant streams the clip and 1 s of silence in real time, 20 ms at a time;
+      // between its messages the flooder sends bursts of everything.
+      const audio = new Float32Array(clip.length + 16000);
+      audio.set(clip);
+      const t0 = performance.now();
+      let sent = 0;
+      for (let i = 0; i < audio.length; i += 320) {
+        c.audio(bytes(audio.subarray(i, i + 320)));
+        for (let k = 0; k < 20; k++) {
+          const n = sent++;
+          attempt(() =>
+            f.transcript({ type: "transcript", final: n % 2 === 0, text: `word ${n}`, startMs: 0, endMs: 10 })
+          );
+          attempt(() => f.face({ type: "face", timeMs: n % 3 === 0 ? 1e15 : n, present: false }));
+          attempt(() => f.audio(bytes(new Float32Array(320))));
+          attempt(() => f.audio(new Uint8Array(3))); // misaligned
+          if (k === 0) attempt(() => f.hello(HELLO)); // repeated hello
+        }
+        const due = t0 + ((i + 320) / 16000) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-    };
-    // The clean participant streams the clip and 1 s of silence in real time, 20 ms at a time;
-    // between its messages the flooder sends bursts of everything.
-    const audio = new Float32Array(clip.length + 16000);
-    audio.set(clip);
-    const t0 = performance.now();
-    let sent = 0;
-    for (let i = 0; i < audio.length; i += 320) {
-      c.audio(bytes(audio.subarray(i, i + 320)));
-      for (let k = 0; k < 20; k++) {
-        const n = sent++;
-        attempt(() => f.transcript({ type: "transcript", final: n % 2 === 0, text: `word ${n}`, startMs: 0, endMs: 10 }));
-        attempt(() => f.face({ type: "face", timeMs: n % 3 === 0 ? 1e15 : n, present: false }));
-        attempt(() => f.audio(bytes(new Float32Array(320))));
-        attempt(() => f.audio(new Uint8Array(3))); // misaligned
-        if (k === 0) attempt(() => f.hello(HELLO)); // repeated hello
-      }
-      const due = t0 + ((i + 320) / 16000) * 1000;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await c.end();
+      await f.end();
+      const cleanEvents = await clean.session.events.read(0, 10_000);
+      const floodEvents = await flood.session.events.read(0, 10_000);
+      const types = (es: SessionEvent[]) => es.map((e) => e.type);
+      assert.equal(
+        types(cleanEvents).filter((t) => t === "utterance.end").length,
+        1,
+        JSON.stringify(types(cleanEvents)),
+      );
+      assert.equal(types(cleanEvents).filter((t) => t === "emotion").length, 1);
+      assert.equal(
+        types(cleanEvents).filter((t) => t === "error").length,
+        0,
+        JSON.stringify(cleanEvents.filter((e) => e.type === "error")),
+      );
+      // The flood was refused by the limits and left little in its own history.
+      assert.ok((refused.rate_limited ?? 0) > sent / 2, JSON.stringify(refused));
+      assert.ok((refused.bad_message ?? 0) > 0 && refused.misaligned_audio === sent && refused.hello_repeated > 0);
+      assert.ok(floodEvents.length < 200, `${floodEvents.length} flood events`);
+    } finally {
+      registry.close();
     }
-    await c.end();
-    await f.end();
-    const cleanEvents = await clean.session.events.read(0, 10_000);
-    const floodEvents = await flood.session.events.read(0, 10_000);
-    const types = (es: SessionEvent[]) => es.map((e) => e.type);
-    assert.equal(types(cleanEvents).filter((t) => t === "utterance.end").length, 1, JSON.stringify(types(cleanEvents)));
-    assert.equal(types(cleanEvents).filter((t) => t === "emotion").length, 1);
-    assert.equal(types(cleanEvents).filter((t) => t === "error").length, 0, JSON.stringify(cleanEvents.filter((e) => e.type === "error")));
-    // The flood was refused by the limits and left little in its own history.
-    assert.ok((refused.rate_limited ?? 0) > sent / 2, JSON.stringify(refused));
-    assert.ok((refused.bad_message ?? 0) > 0 && refused.misaligned_audio === sent && refused.hello_repeated > 0);
-    assert.ok(floodEvents.length < 200, `${floodEvents.length} flood events`);
-  } finally {
-    registry.close();
-  }
-});
+  },
+);
 
 Deno.test("short sessions coming and going leave the registry empty and the heap bounded", opts, async () => {
   // A child process, so the heap can be measured after a full GC (--expose-gc).

@@ -21,7 +21,9 @@ export class UtteranceIds {
     if (connection !== undefined && !(Number.isInteger(connection) && connection >= 1)) {
       throw new RangeError("connection must be an integer ≥ 1");
     }
-    this.prefix = connection === 1 ? participantId : `${participantId}.${connection ? `c${connection}` : randomSuffix(4)}`;
+    this.prefix = connection === 1
+      ? participantId
+      : `${participantId}.${connection ? `c${connection}` : randomSuffix(4)}`;
   }
 
   /** The next utterance's id. */

@@ -127,7 +127,10 @@ export class PitchAnalyzer {
     if (!this.relativeFloor || this.#quietRun < QUIET_HOLD_FRAMES) return this.minRms;
     // Continuous hand-over: minRms·(peak/QUIET_PEAK_RMS)² at the boundary, 34 dB below the peak further down.
     const r = this.#peakRms / QUIET_PEAK_RMS;
-    return Math.max(LOWEST_FLOOR_RMS, Math.min(this.minRms, Math.max(RELATIVE_FLOOR * this.#peakRms, this.minRms * r * r)));
+    return Math.max(
+      LOWEST_FLOOR_RMS,
+      Math.min(this.minRms, Math.max(RELATIVE_FLOOR * this.#peakRms, this.minRms * r * r)),
+    );
   }
 
   #track(rms: number): void {

@@ -37,7 +37,10 @@ Deno.test("normal-level speech gets exactly the same LLDs with the level-relativ
 Deno.test("digital silence and near-silence stay unvoiced", () => {
   assert.equal(voicedRatio(extractLlds(new Float32Array(32000))), 0);
   let seed = 7;
-  const dither = Float32Array.from({ length: 32000 }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) / 32768);
+  const dither = Float32Array.from(
+    { length: 32000 },
+    () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) / 32768,
+  );
   assert.equal(voicedRatio(extractLlds(dither)), 0);
 });
 

@@ -122,7 +122,16 @@ async function compare(levels: { path: string; levelDb: number }[]) {
     const off = await predict(false), on = await predict(true);
     const band = levelDb < -45 ? "< -45 dBFS" : levelDb < -35 ? "-45..-35 dBFS" : ">= -35 dBFS";
     const b = bands.get(band) ??
-      { clips: 0, changed: 0, maxRelChange: 0, argmaxChanged: 0, meanAbsProb: 0, labelled: 0, correctOff: 0, correctOn: 0 };
+      {
+        clips: 0,
+        changed: 0,
+        maxRelChange: 0,
+        argmaxChanged: 0,
+        meanAbsProb: 0,
+        labelled: 0,
+        correctOff: 0,
+        correctOn: 0,
+      };
     b.clips++;
     let rel = 0;
     off.f.forEach((v, i) => rel = Math.max(rel, Math.abs(on.f[i] - v) / Math.max(1e-6, Math.abs(v))));

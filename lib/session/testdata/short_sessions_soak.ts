@@ -29,7 +29,14 @@ for (let i = 0; i < n; i++) {
     await new Promise((r) => setTimeout(r, 20));
     gc();
     const m = Deno.memoryUsage();
-    console.log(JSON.stringify({ sessions: i + 1, held: registry.sessions.size, heapMb: m.heapUsed / 2 ** 20, rssMb: m.rss / 2 ** 20 }));
+    console.log(
+      JSON.stringify({
+        sessions: i + 1,
+        held: registry.sessions.size,
+        heapMb: m.heapUsed / 2 ** 20,
+        rssMb: m.rss / 2 ** 20,
+      }),
+    );
   }
 }
 registry.close();
