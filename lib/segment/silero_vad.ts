@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { BatchScheduler, type BatchSchedulerOptions } from "../inference/batch_scheduler.ts";
-import { loadLocalVad, loadWorkerVad, type VadBackend } from "./vad_backend.ts";
+import { loadLocalVad, loadWorkerVad, type VadBackend, warmUp } from "./vad_backend.ts";
 
 /** Samples per VAD frame at 16 kHz (32 ms). */
 export const VAD_FRAME_SAMPLES = 512;
@@ -55,8 +55,9 @@ export class SileroVad {
   /** Loads the model once (in this thread, or in a worker with `worker: true`). */
   static async load(options: SileroVadOptions = {}): Promise<SileroVad> {
     const path = options.modelPath ?? defaultVadModelPath();
+    // A worker warms its own model up (again after a restart); an in-thread one is warmed here.
     const backend = options.worker ? await loadWorkerVad(path) : await loadLocalVad(path);
-    await warmUp(backend);
+    if (!options.worker) await warmUp(backend);
     return new SileroVad(backend, options.scheduler);
   }
 
@@ -74,37 +75,6 @@ export class SileroVad {
   close(): void {
     this.backend.close();
   }
-}
-
-/** Longest time spent warming the model up at load, in ms. */
-const WARM_UP_MS = 3000;
-
-/**
- * Runs batches of low noise at load until their cost settles, so WebAssembly tier-up (V8
- * compiles hot functions with its optimising compiler only after they ran a while) happens at
- * start, not on the first participants' speech: cold batches were measured at 2–3× the warm
- * cost, enough to back VAD up by seconds under load.
- */
-async function warmUp(backend: VadBackend): Promise<void> {
-  const width = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
-  let seed = 1;
-  const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.01;
-  const t0 = performance.now();
-  let best = Infinity;
-  for (let i = 0; performance.now() - t0 < WARM_UP_MS; i++) {
-    const seqs = Array.from({ length: 64 }, () => ({
-      frames: Float32Array.from({ length: 4 * width }, noise),
-      count: 4,
-      state: new Float32Array(VAD_STATE_SIZE),
-    }));
-    const t = performance.now();
-    await backend.run(seqs);
-    const ms = performance.now() - t;
-    // Settled: well into the run and within 10 % of the best batch seen.
-    if (i >= 20 && ms <= best * 1.1) break;
-    best = Math.min(best, ms);
-  }
-  backend.stats.steps = backend.stats.frames = backend.stats.computeMs = 0;
 }
 
 /** A frame waiting for the model (or a skipped one, reported as silence). */

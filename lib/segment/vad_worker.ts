@@ -2,7 +2,7 @@
  * Worker entry for {@linkcode loadWorkerVad}: owns one Silero session and runs the sequences
  * the server thread posts.
  */
-import { loadLocalVad, type VadBackend, type VadSequence } from "./vad_backend.ts";
+import { loadLocalVad, type VadBackend, type VadSequence, warmUp } from "./vad_backend.ts";
 
 let backend: VadBackend | undefined;
 
@@ -17,6 +17,7 @@ scope.onmessage = async (e: MessageEvent) => {
   if (m.type === "init") {
     try {
       backend = await loadLocalVad(m.modelPath);
+      await warmUp(backend);
       scope.postMessage({ type: "ready", executionProvider: backend.executionProvider });
     } catch (err) {
       scope.postMessage({ type: "init_error", message: (err as Error).message });
