@@ -63,3 +63,14 @@ Deno.test("LldExtractor.skip keeps the frame clock: frames after a gap line up w
   const agree = late.filter((g) => (g.f0 > 0) === (full[g.t * LLD_COUNT + LLD.f0] > 0)).length / late.length;
   assert.ok(agree > 0.95, `voicing agreement after the gap ${agree}`);
 });
+
+Deno.test("a digitally silent span gets no voice estimate, even with minVoicedMs 0 (analyze's setting)", async () => {
+  const { VoiceModel } = await import("./voice_model.ts");
+  const { VoiceStream } = await import("./voice_stream.ts");
+  const model = await VoiceModel.load("models");
+  const s = new VoiceStream(model, { minVoicedMs: 0 });
+  s.push(new Float32Array(32000));
+  const span = { utteranceId: "u", startMs: 0, endMs: 2000, final: true };
+  assert.equal(await s.analyze(span), null);
+  assert.ok(s.summary(span).levelDb <= -90);
+});
