@@ -177,9 +177,11 @@ Deno.test(
       await page.waitForTimeout(3000);
       const f1 = (await status(page)).local!.face, dt = (Date.now() - t0) / 1000;
       const rate = (f1.measured - f0.measured) / dt;
+      // What the tracker allows on this machine: its own time per frame, without the bitmap copy
+      // and the worker round trip (hence the 0.65). The old pacing gave 7.5/s even with a fast tracker.
       const capacity = 1000 / Math.max(1, f1.meanMs);
       console.log(`face measurements ${rate.toFixed(1)}/s (tracker ${f1.meanMs.toFixed(0)} ms/frame)`);
-      assert.ok(rate >= Math.min(10, 0.75 * capacity), `${rate.toFixed(1)}/s with ${f1.meanMs.toFixed(0)} ms/frame`);
+      assert.ok(rate >= Math.min(10, 0.65 * capacity), `${rate.toFixed(1)}/s with ${f1.meanMs.toFixed(0)} ms/frame`);
 
       // The login URL worked once.
       const page3 = await browser.newPage();
