@@ -118,7 +118,9 @@ export class LocalParticipant {
         // A working microphone whose audio goes nowhere (the stream is down) is not simply "on".
         if (this.mic && !this.left) {
           if (state === "ready") onStatus("mic", "on", this.#micText());
-          else if (state === "reconnecting") onStatus("mic", "paused", "on, but nothing is sent until the stream is back");
+          else if (state === "reconnecting") {
+            onStatus("mic", "paused", "on, but nothing is sent until the stream is back");
+          }
         }
       },
       onError: (e) => this.options.onServerError(e),
