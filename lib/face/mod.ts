@@ -1,8 +1,9 @@
 /**
  * The face modality: the `face` wire message and its validator, per-frame features from
  * MediaPipe blendshapes and landmarks, the face model and each participant's windowed face
- * stage, and headless extraction of faces from video and image files. The browser side lives
- * in static/face/face_tracker.js; docs/face.md describes both.
+ * stage, the pixel model's pooling with it, and headless extraction of faces from video and image
+ * files. The browser side lives in static/face/ (face_tracker.js, pixel_crop.js, pixel_model.js);
+ * docs/face.md describes both.
  */
 export {
   BLENDSHAPE_NAMES,
@@ -22,3 +23,6 @@ export { FaceExtractError, FaceExtractor, IMAGE_EXTENSIONS } from "./face_extrac
 export type { FaceExtractorOptions } from "./face_extractor.ts";
 export { FaceAssetServer, MODEL_URL_PATH, TRACKER_URL_PATH, VENDOR_URL_PATH } from "./asset_server.ts";
 export { HeadlessFaceError } from "./headless_face.ts";
+export { DEFAULT_PIXEL_MODEL_NAME, parsePixelCombination, PixelModel, pooledProbs } from "./pixel_model.ts";
+export type { PixelCombination } from "./pixel_model.ts";
+export { presentationsFor } from "./fer_cache.ts";
