@@ -98,8 +98,13 @@ export class SessionModel {
    * ignored. Returns the participant the event concerned, or undefined.
    */
   apply(e) {
-    if (typeof e?.seq !== "number" || e.seq <= this.lastSeq) return undefined;
-    this.lastSeq = e.seq;
+    // Live-only events (emotion.partial, unless the server stores them) carry no seq: they are
+    // applied as they come and never move the resume point.
+    const liveOnly = e?.type === "emotion.partial" && typeof e.seq !== "number";
+    if (!liveOnly) {
+      if (typeof e?.seq !== "number" || e.seq <= this.lastSeq) return undefined;
+      this.lastSeq = e.seq;
+    }
     this.version++;
     if (!e.participantId) {
       if (e.type === "error") pushBounded(this.errors, e, MAX_ERRORS);

@@ -178,3 +178,20 @@ Deno.test("SessionModel starts a fresh timeline when a participant rejoins, and 
     0,
   ]);
 });
+
+Deno.test("SessionModel applies live-only partials that carry no seq without moving the resume point", () => {
+  seq = 0;
+  const m = new SessionModel("s");
+  m.apply(ev({ type: "participant.joined", participantId: "alice", name: "Alice" }));
+  m.apply(ev({ type: "utterance.start", participantId: "alice", utteranceId: "alice-1", startMs: 900 }));
+  const before = m.lastSeq;
+  const { seq: _drop, ...partial } = emotion("emotion.partial", "alice-1", 900, 1900, 1);
+  seq--; // the partial took no seq
+  m.apply(partial);
+  const p = m.participants.get("alice")!;
+  assert.equal(p.current?.type, "emotion.partial");
+  assert.equal(m.lastSeq, before);
+  // An event without seq of any other type is still refused.
+  const { seq: _x, ...bad } = ev({ type: "utterance.start", participantId: "alice", utteranceId: "alice-9", startMs: 1 });
+  assert.equal(m.apply(bad), undefined);
+});
