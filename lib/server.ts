@@ -96,6 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp(engine, registry, {
     ...options.app,
     logger,
+    retentionMs,
     auth: { issuer, allowedOrigins: options.allowedOrigins, loopback, ...options.app?.auth },
   });
   if (!loopback) {

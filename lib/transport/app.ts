@@ -44,6 +44,8 @@ export interface AppOptions {
   video?: VideoHubOptions;
   auth?: AppAuthOptions;
   logger?: Logger;
+  /** How long stored data is kept, in ms (reported by /v1/health so consent screens can say it). */
+  retentionMs?: number;
 }
 
 const bad = (message: string) => ({ error: "bad_request", message });
@@ -66,6 +68,7 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
     return c.json({
       status: degraded ? "degraded" : "ok",
       schemaVersion: SCHEMA_VERSION,
+      ...(options.retentionMs ? { retentionMs: options.retentionMs } : {}),
       uptimeS: Math.round((Date.now() - started) / 1000),
       modalities: engine.modalities,
       unavailable: engine.unavailable,

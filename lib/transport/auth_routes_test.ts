@@ -83,6 +83,7 @@ Deno.test("admin routes need the admin key or an admin token; health is open and
   const text = await health.text();
   assert.equal(health.status, 200);
   assert.equal(JSON.parse(text).status, "ok");
+  assert.equal(JSON.parse(text).retentionMs, 30 * 86_400_000, "health states the retention (consent screens quote it)");
   assert.ok(!text.includes(s), "health reveals no session id");
   assert.equal((await fetch(`${http}/v1/models`)).status, 401);
   assert.equal((await fetch(`${http}/v1/models`, { headers: auth(view) })).status, 200);
