@@ -84,8 +84,9 @@ export async function streamMain(args: string[]): Promise<number> {
     url: values.url,
     sessionId: values.session,
     participantId: values.participant,
-    token: values.token ?? Deno.env.get("AFFECTSTREAM_TOKEN"),
-    adminKey: values["admin-key"] ?? Deno.env.get("AFFECTSTREAM_ADMIN_KEY"),
+    // flags before the environment: --token, --admin-key, AFFECTSTREAM_TOKEN, AFFECTSTREAM_ADMIN_KEY
+    token: values.token ?? (values["admin-key"] ? undefined : Deno.env.get("AFFECTSTREAM_TOKEN") || undefined),
+    adminKey: values["admin-key"] ?? (Deno.env.get("AFFECTSTREAM_ADMIN_KEY") || undefined),
     fps: Number(values.fps),
     since: Number(values.since),
     speed: Number(values.speed),

@@ -26,7 +26,8 @@ async function stream(args: string[], env: Record<string, string> = {}) {
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
-    env,
+    // other test files may have set these in this process: only what a test passes counts
+    env: { AFFECTSTREAM_TOKEN: "", AFFECTSTREAM_ADMIN_KEY: "", ...env },
     signal: AbortSignal.timeout(90_000),
   }).output();
   const text = new TextDecoder().decode(out.stdout).trim();
