@@ -12,7 +12,7 @@
  *     [--out training/text/results/dev_dedup.json]
  */
 import { parseArgs } from "node:util";
-import { type CorpusName, readCorpus } from "../../lib/text/corpus/mod.ts";
+import { type CorpusName, readCorpus } from "../../lib/offline/corpus/mod.ts";
 import { TextModel } from "../../lib/text/text_model.ts";
 import { evaluateText } from "./evaluate.ts";
 
