@@ -58,10 +58,11 @@ async function pageMeasure(a: any): Promise<FaceFrame[]> {
     })
     : null;
   const bytes = new Uint8Array(await (await fetch(a.blobUrl)).arrayBuffer());
-  const c = document.createElement("canvas");
+  // runs in the page: the DOM is the page's (Deno's type checker knows no document)
+  const c = (globalThis as any).document.createElement("canvas");
   c.width = a.width;
   c.height = a.height;
-  const ctx = c.getContext("2d")!;
+  const ctx = c.getContext("2d");
   const img = new ImageData(a.width, a.height);
   const out = [];
   for (let i = 0; i < a.n; i++) {
