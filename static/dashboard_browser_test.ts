@@ -107,6 +107,12 @@ Deno.test(
         null,
         { timeout: 20_000 },
       );
+      // The pixel expression model loaded beside the landmarker (its probabilities travel, never pixels).
+      assert.equal(
+        await page.evaluate(() => (globalThis as any).affectstream.status().local.face.pixel),
+        true,
+        "pixel model loaded in the face worker",
+      );
 
       // Utterances: one per loop of the clip's sentence (about 1.3 s of speech).
       await observer.waitFor((m) => m.filter((x) => x.type === "utterance.end").length >= 2, 25_000);

@@ -165,7 +165,13 @@ Deno.test("responses carry CSP (frame-ancestors 'none', wasm-unsafe-eval, no uns
   const wasm = await fetch(`${http}/vendor/tasks-vision/wasm/vision_wasm_internal.wasm`);
   assert.equal(wasm.status, 200);
   await wasm.body?.cancel();
-  for (const p of ["/static/app/ids_test.ts", "/static/dashboard_browser_test.ts", "/static/app/session_model_test.ts", "/vendor/tasks-vision/package.json", "/vendor/tasks-vision/README.md", "/static/../deno.json", "/static/%2e%2e/deno.json"]) {
+  // The pixel expression model and its runtime, for the browser's face worker.
+  for (const p of ["/vendor/onnxruntime-web/ort.wasm.min.mjs", "/vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm", "/v1/face-model/face_cnn.onnx"]) {
+    const r = await fetch(`${http}${p}`);
+    assert.equal(r.status, 200, p);
+    await r.body?.cancel();
+  }
+  for (const p of ["/vendor/onnxruntime-web/package.json", "/vendor/onnxruntime-web/ort.wasm.min.mjs.map", "/static/app/ids_test.ts", "/static/dashboard_browser_test.ts", "/static/app/session_model_test.ts", "/vendor/tasks-vision/package.json", "/vendor/tasks-vision/README.md", "/static/../deno.json", "/static/%2e%2e/deno.json"]) {
     const r = await fetch(`${http}${p}`);
     assert.equal(r.status, 404, p);
     await r.body?.cancel();

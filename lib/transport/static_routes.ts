@@ -24,6 +24,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Dashboard files: static/<folder>/<name>.{js,css,html,svg,png,json,onnx,wasm}, never a test. */
 const STATIC_FILE = /^\/static\/(?:[A-Za-z0-9_-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:js|mjs|css|html|svg|png|json|onnx|wasm)$/;
+/** The onnxruntime-web files the browser's pixel expression model loads (static/face/pixel_model.js). */
+const ORT_FILE = /^\/vendor\/onnxruntime-web\/(?:ort\.wasm\.min\.mjs|ort-wasm-simd-threaded\.(?:mjs|wasm))$/;
 /** The tasks-vision files the face tracker loads. */
 const VENDOR_FILE = /^\/vendor\/tasks-vision\/(?:vision_bundle\.mjs|wasm\/vision_wasm(?:_module|_nosimd)?_internal\.(?:js|wasm))$/;
 
@@ -54,6 +56,24 @@ export function staticRoutes(app: Hono<any>, options: StaticOptions = {}): void 
       root: `${ROOT}node_modules/@mediapipe/tasks-vision`,
       rewriteRequestPath: (p) => p.slice("/vendor/tasks-vision".length),
     }),
+    notFound,
+  );
+  app.get(
+    "/vendor/onnxruntime-web/*",
+    whitelist(ORT_FILE),
+    noCache,
+    serveStatic({
+      root: `${ROOT}node_modules/onnxruntime-web/dist`,
+      rewriteRequestPath: (p) => p.slice("/vendor/onnxruntime-web".length),
+      mimes: { mjs: "text/javascript", wasm: "application/wasm" },
+    }),
+    notFound,
+  );
+  // The pixel expression model the browser runs beside the landmarker (models/face_cnn.onnx).
+  app.get(
+    "/v1/face-model/face_cnn.onnx",
+    noCache,
+    serveStatic({ root: ROOT, path: "models/face_cnn.onnx", mimes: { onnx: "application/octet-stream" } }),
     notFound,
   );
   app.get("/v1/face-model/face_landmarker.task", async (c, next) => {

@@ -15,6 +15,7 @@ export const FACE_ASSETS = {
   wasmBase: "/vendor/tasks-vision/wasm",
   modulePath: "/vendor/tasks-vision/vision_bundle.mjs",
   modelUrl: "/v1/face-model/face_landmarker.task",
+  pixelUrl: "/static/face/pixel_model.js",
 };
 
 /** Default measurement rate, frames per second (the server accepts ≤ 30). */
@@ -45,12 +46,14 @@ export class FaceCapture {
     this.intervalMs = 1000 / (options.fps ?? DEFAULT_FPS);
     this.worker = undefined;
     this.tracker = undefined; // main-thread fallback
+    this.pixel = undefined; // main-thread fallback's pixel model
+    this.addPixelProbs = async (frame) => frame;
     this.running = false;
     this.inFlight = false;
     this.pacer = new FramePacer(options.fps ?? DEFAULT_FPS);
     this.lastFaceAt = -Infinity;
     this.state = "";
-    this.stats = { taken: 0, measured: 0, withFace: 0, meanMs: 0, where: "" };
+    this.stats = { taken: 0, measured: 0, withFace: 0, meanMs: 0, where: "", pixel: false };
   }
 
   /** Loads the tracker and starts sampling frames. */
@@ -61,11 +64,25 @@ export class FaceCapture {
     try {
       this.worker = await startWorker(assets, (m) => this.#onWorkerFrame(m));
       this.stats.where = "worker";
+      this.stats.pixel = this.worker.pixel;
     } catch (err) {
       console.warn(`face worker unavailable (${err.message}); measuring on the main thread`);
       const { createFaceTracker } = await import(assets.trackerUrl);
       this.tracker = await createFaceTracker(assets);
       this.stats.where = "main thread";
+      try {
+        const px = await import(assets.pixelUrl);
+        const at = (u) => new URL(u, location.href).href;
+        this.pixel = await px.createPixelModel({
+          ortModulePath: at(px.PIXEL_ASSETS.ortModulePath),
+          wasmBase: at(px.PIXEL_ASSETS.wasmBase),
+          modelUrl: at(px.PIXEL_ASSETS.modelUrl),
+        });
+        this.addPixelProbs = px.addPixelProbs;
+        this.stats.pixel = true;
+      } catch (err) {
+        console.warn(`pixel expression model unavailable (${err.message}); blendshapes only`);
+      }
     }
     this.running = true;
     this.#setState("no-face", "looking for a face…");
@@ -81,6 +98,8 @@ export class FaceCapture {
     this.worker = undefined;
     this.tracker?.close();
     this.tracker = undefined;
+    this.pixel?.close();
+    this.pixel = undefined;
   }
 
   #schedule() {
@@ -126,7 +145,7 @@ export class FaceCapture {
         // inFlight clears when the worker answers.
       } else {
         const t0 = performance.now();
-        const frame = this.tracker.measure(v, clock.timeMs);
+        const frame = await this.addPixelProbs(this.tracker.measure(v, clock.timeMs), v, this.pixel);
         this.#onFrame(frame, clock.tag, performance.now() - t0);
         this.inFlight = false;
       }
@@ -191,6 +210,8 @@ function startWorker(assets, onMessage) {
       if (e.data.type === "ready") {
         worker.onmessage = (m) => onMessage(m.data);
         worker.onerror = (ev) => onMessage({ type: "error", message: ev.message });
+        if (!e.data.pixel) console.warn(`pixel expression model unavailable (${e.data.pixelError ?? "not loaded"}); blendshapes only`);
+        worker.pixel = !!e.data.pixel;
         resolve(worker);
       } else if (e.data.type === "error") {
         worker.terminate();
