@@ -27,6 +27,7 @@ import { AudioPacer, TokenBucket } from "./rate_limiter.ts";
 import { alignSegment } from "./transcript_aligner.ts";
 import { TranscriptBuffer } from "./transcript_buffer.ts";
 import { UtteranceAnalyzer, type UtteranceRecord } from "./utterance_analyzer.ts";
+import { ParticipantAsr } from "../asr/participant_asr.ts";
 import { UtteranceIds } from "./utterance_ids.ts";
 
 /** What a participant needs from its session. */
@@ -136,6 +137,8 @@ export class ParticipantStream {
   }
 
   /** Handles `hello`. Throws a fatal ProtocolError if repeated. */
+  #asr?: ParticipantAsr<UtteranceRecord>;
+
   hello(msg: HelloMessage): void {
     if (this.#hello) throw new ProtocolError("hello_repeated", "hello may be sent once", false);
     this.#hello = true;
@@ -148,6 +151,15 @@ export class ParticipantStream {
         ? new VadStream(this.#ctx.vad, Number.MAX_SAFE_INTEGER, true)
         : new VadStream(this.#ctx.vad);
       this.#voice = this.#ctx.stages.createVoice?.();
+      // Speech recognition for utterances that come without transcripts (docs/asr.md).
+      const asr = msg.asr === false ? undefined : this.#ctx.stages.createAsr?.();
+      if (asr) {
+        this.#asr = new ParticipantAsr<UtteranceRecord>(asr, {
+          attachText: (u, text, endMs) => this.#analyzer.attachText(u, text, endMs),
+          expectText: () => this.#analyzer.expectText(),
+          report: (err) => this.#report(err),
+        });
+      }
     }
     this.#face = this.#ctx.stages.createFace?.();
     this.#ctx.publish({
@@ -196,6 +208,7 @@ export class ParticipantStream {
     this.#samples += pcm16k.length;
     this.#meter.push(pcm16k);
     this.#voice?.push(pcm16k);
+    this.#asr?.push(pcm16k);
     const vad = this.#vad!;
     const onProb = (p: number) => this.#onSegmenterEvents(this.#segmenter.push(p));
     const onError = (err: unknown) => this.#report(err, "model_error");
@@ -238,6 +251,7 @@ export class ParticipantStream {
     if (!this.#hello) throw new ProtocolError("hello_required", "send hello before transcripts", false);
     this.#transcripts.admit(msg, this.#clockMs());
     this.#analyzer.expectText();
+    this.#asr?.clientTranscript();
     if (!msg.final) {
       if (this.#open) this.#open.interimText = msg.text;
       return;
@@ -267,10 +281,13 @@ export class ParticipantStream {
     }
     this.#onSegmenterEvents(this.#segmenter.flush());
     this.#drainSegments(true);
+    // The last utterances' recognised text, within the text wait, before waits are released.
+    await this.#asr?.settled(this.options.textWaitMs);
     this.#analyzer.stopWaitingForText();
     while (this.#work.size) await Promise.allSettled([...this.#work]);
     this.#voice?.release();
     this.#face?.release();
+    this.#asr?.release();
     this.#ctx.publish({ type: "participant.left", participantId: this.id, reason, mediaMs: this.mediaMs });
   }
 
@@ -284,6 +301,7 @@ export class ParticipantStream {
     this.#ended = true;
     this.#open = undefined;
     this.#analyzer.stopWaitingForText();
+    this.#asr?.release();
     void Promise.allSettled([...this.#work]).then(() => {
       this.#voice?.release();
       this.#face?.release();
@@ -362,6 +380,7 @@ export class ParticipantStream {
             speechRatio: round3(ev.speechRatio),
           },
         });
+        if (this.#asr?.begin(u)) this.#track(this.#asr.recognize(u));
         this.#track(this.#analyzer.finalize(u, this.#voice, this.#face));
       }
     }
@@ -376,7 +395,10 @@ export class ParticipantStream {
       if (pieces.length === 0) {
         this.#transcriptUtterance(seg);
       } else {
-        for (const p of pieces) this.#track(this.#analyzer.attachText(p.utterance, p.text, p.endMs));
+        for (const p of pieces) {
+          this.#asr?.yieldTo(p.utterance);
+          this.#track(this.#analyzer.attachText(p.utterance, p.text, p.endMs));
+        }
       }
     }
   }

@@ -15,6 +15,8 @@ import type { Modality, ModalityEstimate } from "../modality/estimate.ts";
 import { ShiftTracker, type ShiftTrackerOptions } from "../shift/shift_tracker.ts";
 import type { EmotionFields, EventBody, MissingReason, SessionEvent } from "../protocol/events.ts";
 import { type BaseReasons, voiceMissingReason } from "./missing_reasons.ts";
+import { withAsrCoverage } from "../asr/asr_coverage.ts";
+import type { TranscriptSource } from "../protocol/events.ts";
 
 /** What the analyzer remembers of one utterance. */
 export interface UtteranceRecord {
@@ -40,6 +42,8 @@ export interface UtteranceRecord {
   /** The utterance's running chain of `emotion.update`s (one at a time, in order). */
   updates?: Promise<void>;
   textWaiter?: () => void;
+  /** Set when the text came from the server's recogniser (lib/asr/participant_asr.ts). */
+  transcript?: TranscriptSource;
 }
 
 /** Dependencies of {@linkcode UtteranceAnalyzer}. */
@@ -228,7 +232,8 @@ export class UtteranceAnalyzer {
       if (fresh) this.ctx.text.commit({ speaker: turn.speaker, text: fresh });
       u.textsCommitted = used;
     }
-    return est;
+    // Recognised text counts as much as it is likely right (docs/asr.md).
+    return est && u.transcript ? withAsrCoverage(est, u.transcript.confidence) : est;
   }
 
   async #safe(
@@ -263,6 +268,7 @@ export class UtteranceAnalyzer {
       endMs,
       ...summary,
       ...(text ? { text } : {}),
+      ...(text && u.transcript ? { transcript: u.transcript } : {}),
     };
   }
 }
