@@ -70,7 +70,7 @@ Deno.test(
     const dir = await Deno.makeTempDir();
     const out = `${dir}/composite.mp4`;
     await sideBySide(`${DATA_DIR}/media/grid_bbaf2n.mpg`, `${DATA_DIR}/media/grid_lrwp9a.mpg`, "right", out);
-    const engine = await Engine.load();
+    const engine = await Engine.load({ asr: {} });
     const ex = await MultiFaceExtractor.open({ modelPath: `${DATA_DIR}/models/face_landmarker.task` });
     const events: Record<string, any>[] = [];
     try {
@@ -92,6 +92,10 @@ Deno.test(
     }
     // The audio is the right clip's: its utterance is the right-hand face's.
     for (const e of ends) assert.ok(e.speaker.box[0] + e.speaker.box[2] / 2 > 0.5, JSON.stringify(e.speaker));
+    // No transcript in a recording: the utterance's text is recognised, and its final emotion has it.
+    const spoken = events.find((e) => e.type === "emotion" && !e.window);
+    assert.equal(spoken?.transcript?.source, "asr", JSON.stringify(spoken));
+    assert.ok(spoken!.text.length > 0 && spoken!.modalities.text);
   },
 );
 
