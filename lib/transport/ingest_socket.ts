@@ -98,7 +98,9 @@ export function ingestSocket(
     const pe = err instanceof ProtocolError
       ? err
       : new ProtocolError("internal", `internal error: ${(err as Error)?.message ?? err}`, true);
-    const suppressed = throttle.admit(pe.code);
+    // One throttle per participant for socket and pipeline errors alike, so floods of either kind
+    // cannot flush the session's history; before the participant exists, the socket's own.
+    const suppressed = (participant?.throttle ?? throttle).admit(pe.code);
     if (suppressed !== null) {
       const message = suppressed ? `${pe.message} (${suppressed} similar suppressed)` : pe.message;
       if (ws.readyState === 1) {
