@@ -100,19 +100,28 @@ const results: Record<string, unknown> = {
   startMs: Math.round(startMs),
   memoryPerPage: { rssMiB: round(idle.rssMiB / PAGES), pssMiB: round(idle.pssMiB / PAGES), processes: idle.processes },
   cores: navigator.hardwareConcurrency,
+  pixelModel: (() => {
+    try {
+      Deno.statSync(new URL("../models/face_cnn.onnx", import.meta.url));
+      return "face_cnn.onnx";
+    } catch {
+      return "none";
+    }
+  })(),
 };
 const perSet: Record<string, unknown> = {};
 for (const [name, frames] of Object.entries(sets)) {
   const n = Math.min(FRAMES, Math.max(frames.length, 10));
   // latency: one frame at a time, 2 fps pacing
   const lat: number[] = [], pageMs: number[] = [];
-  let facesFound = 0;
+  let facesFound = 0, withPixel = 0;
   for (let i = 0; i < Math.min(10, n); i++) {
     const s = performance.now();
     const m = await faces.measure(frames[i % frames.length], i * 500);
     lat.push(performance.now() - s);
     pageMs.push(m.measureMs);
     facesFound += m.faces.length;
+    withPixel += m.faces.filter((f) => f.frame.pixelProbs).length;
     await new Promise((r) => setTimeout(r, Math.max(0, 500 - (performance.now() - s))));
   }
   // throughput: queue kept full
@@ -137,6 +146,7 @@ for (const [name, frames] of Object.entries(sets)) {
   const perCore = n / cpuS;
   perSet[name] = {
     facesPerFrame: round(facesFound / Math.min(10, n), 2),
+    facesWithPixelProbs: facesFound ? round(withPixel / facesFound, 2) : 0,
     latencyMs: { median: round(pct(lat, 0.5)), p95: round(pct(lat, 0.95)), pageMedian: round(pct(pageMs, 0.5)) },
     throughput: { frames: n, framesPerS: round(n / wallS, 2), framesPerCpuS: round(perCore, 2) },
     participantsAt2FpsPerCore: Math.floor(perCore / 2),
