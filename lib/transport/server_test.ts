@@ -64,7 +64,12 @@ Deno.test("a real clip streamed over the ingest socket yields ordered utterance 
   const types = events.messages.map((m) => m.type);
   assert.equal(types[0], "participant.joined");
   assert.ok(types.includes("utterance.start") && types.includes("utterance.end"), String(types));
-  const seqs = events.messages.map((m) => m.seq as number);
+  // Stored events carry a strictly increasing seq; live-only partials carry none.
+  for (const m of events.messages) {
+    if (m.type === "emotion.partial") assert.equal(m.seq, undefined, "partials are live-only (no seq)");
+    else assert.equal(typeof m.seq, "number", `${m.type} has a seq`);
+  }
+  const seqs = events.messages.filter((m) => m.type !== "emotion.partial").map((m) => m.seq as number);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], "seq strictly increasing");
   const ref = energySpeechExtent(padded)!;
   const end = events.ofType("utterance.end");
