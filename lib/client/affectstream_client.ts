@@ -6,6 +6,7 @@
  */
 import { ClientError } from "./errors.ts";
 import { EventsConnection, type EventsOptions } from "./events_connection.ts";
+import type { TokenProvider } from "./types.ts";
 import { IngestConnection, type IngestOptions } from "./ingest_connection.ts";
 import { VideoConnection, type VideoOptions } from "./video_connection.ts";
 
@@ -13,8 +14,11 @@ import { VideoConnection, type VideoOptions } from "./video_connection.ts";
 export interface AffectstreamClientOptions {
   /** Server base URL, e.g. "http://127.0.0.1:8787". */
   url: string;
-  /** An ingest, view or admin token (or the admin key). */
-  token?: string;
+  /**
+   * An ingest, view or admin token (or the admin key), or a provider called before every
+   * (re)connect and HTTP call, and with `fresh` true after a 4401 (expired) close.
+   */
+  token?: string | TokenProvider;
   /** Longest an HTTP call may take, in ms. Default 10000. */
   httpTimeoutMs?: number;
 }
@@ -32,45 +36,84 @@ export interface TokenRequest {
 /** A server's connections and HTTP calls. */
 export class AffectstreamClient {
   readonly url: string;
+  /** The token, when a fixed one was given. */
   readonly token?: string;
+  /** The token provider, when one was given. */
+  readonly tokenProvider?: TokenProvider;
   readonly httpTimeoutMs: number;
 
   constructor(options: AffectstreamClientOptions) {
     const u = new URL(options.url);
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new TypeError("url must be http:// or https://");
     this.url = u.origin + u.pathname.replace(/\/+$/, "");
-    this.token = options.token;
+    if (typeof options.token === "function") this.tokenProvider = options.token;
+    else this.token = options.token;
     this.httpTimeoutMs = options.httpTimeoutMs ?? 10_000;
   }
 
-  /** The same server with another token. */
-  withToken(token: string): AffectstreamClient {
+  /** The same server with another token (or token provider). */
+  withToken(token: string | TokenProvider): AffectstreamClient {
     return new AffectstreamClient({ url: this.url, token, httpTimeoutMs: this.httpTimeoutMs });
   }
 
-  /** ws(s):// URL of a path, with the token and extra query parameters. */
-  socketUrl(path: string, query: Record<string, string> = {}): string {
+  /** The token to use now: the fixed one, or the provider's (`fresh`: the last one was refused). */
+  async getToken(fresh = false): Promise<string | undefined> {
+    return this.tokenProvider ? await this.tokenProvider(fresh) : this.token;
+  }
+
+  /** ws(s):// URL of a path, with the (fixed) token and extra query parameters. */
+  socketUrl(path: string, query: Record<string, string> = {}, token = this.token): string {
     const u = new URL(this.url + path);
     u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
-    if (this.token) u.searchParams.set("token", this.token);
+    if (token) u.searchParams.set("token", token);
     for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
     return u.toString();
   }
 
   /** Opens a participant's ingest socket and waits for `ready`. */
   ingest(sessionId: string, participantId: string, options: IngestOptions = {}): Promise<IngestConnection> {
-    return IngestConnection.open(this.socketUrl(participantPath(sessionId, participantId, "ingest")), options);
+    const path = participantPath(sessionId, participantId, "ingest");
+    return this.#openMedia((token) => IngestConnection.open(this.socketUrl(path, {}, token), options));
   }
 
   /** Opens a participant's video socket and waits for `ready`. */
   video(sessionId: string, participantId: string, options: VideoOptions = {}): Promise<VideoConnection> {
-    return VideoConnection.open(this.socketUrl(participantPath(sessionId, participantId, "video")), options);
+    const path = participantPath(sessionId, participantId, "video");
+    return this.#openMedia((token) => VideoConnection.open(this.socketUrl(path, {}, token), options));
   }
 
-  /** Subscribes to a session's events (reconnecting with `since`). */
+  /** Subscribes to a session's events (reconnecting with `since`); resolves once the first socket is open. */
   events(sessionId: string, options: EventsOptions = {}): Promise<EventsConnection> {
+    return EventsConnection.open(this.#eventsUrl(sessionId), this.#eventsOptions(options));
+  }
+
+  /**
+   * Subscribes in the background (the first connect is retried like a reconnect, e.g. while the
+   * server or the session is not there yet); returns at once. Progress comes through `on`.
+   */
+  subscribe(sessionId: string, options: EventsOptions = {}): EventsConnection {
+    return EventsConnection.start(this.#eventsUrl(sessionId), this.#eventsOptions(options));
+  }
+
+  #eventsUrl(sessionId: string) {
     const path = `/v1/sessions/${encodeURIComponent(sessionId)}/events`;
-    return EventsConnection.open((since) => this.socketUrl(path, { since: String(since) }), options);
+    return async (since: number, fresh: boolean) =>
+      this.socketUrl(path, { since: String(since) }, await this.getToken(fresh));
+  }
+
+  #eventsOptions(options: EventsOptions): EventsOptions {
+    return this.tokenProvider && options.refreshToken === undefined ? { ...options, refreshToken: true } : options;
+  }
+
+  /** Opens with the current token; with a provider, once more with a fresh one after an unauthorized refusal. */
+  async #openMedia<T>(open: (token: string | undefined) => Promise<T>): Promise<T> {
+    try {
+      return await open(await this.getToken(false));
+    } catch (err) {
+      const unauthorized = err instanceof ClientError && (err.code === "unauthorized" || err.closeCode === 4401);
+      if (!this.tokenProvider || !unauthorized) throw err;
+      return await open(await this.getToken(true));
+    }
   }
 
   /** GET /v1/health. */
@@ -94,7 +137,8 @@ export class AffectstreamClient {
     const timer = setTimeout(() => ctl.abort(), this.httpTimeoutMs);
     try {
       const headers: Record<string, string> = {};
-      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      const token = await this.getToken(false);
+      if (token) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers["content-type"] = "application/json";
       const res = await fetch(this.url + path, {
         method,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.ts";
 import { startServer } from "../server.ts";
-import { adminKey } from "../testing/auth.ts";
+import { adminKey, mintToken } from "../testing/auth.ts";
 import { AffectstreamClient, ClientError, type SessionEvent } from "./mod.ts";
 
 const engine = await Engine.load({ vadWorker: true, voiceWorker: true, disable: ["voice", "face"] });
@@ -235,6 +235,235 @@ Deno.test("events resume across a server restart (same data dir): every event on
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
+
+/** Resolves once `pred()` holds, or fails after `ms`. */
+async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+Deno.test(
+  "a token provider is asked before every connect; a 4401 close asks it for a fresh token once",
+  opts,
+  async () => {
+    const sid = newSession();
+    const direct = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });
+    await talk(direct, sid, "early", 1);
+    const asked: boolean[] = [];
+    // The first token expires within 2 s (the server then closes 4401); fresh ones last an hour.
+    const client = new AffectstreamClient({
+      url: `http://127.0.0.1:${server.port}`,
+      token: (fresh) => {
+        asked.push(fresh);
+        return mintToken(server, { sessionId: sid, role: "view", ttlS: fresh ? 3600 : 2 });
+      },
+    });
+    const closes: { code: number; willReconnect: boolean }[] = [];
+    const seen: SessionEvent[] = [];
+    const events = await client.events(sid, {
+      on: { event: (e) => seen.push(e), close: (c) => closes.push(c) },
+    });
+    await until(() => closes.length > 0 && events.isOpen, "the 4401 close and the reconnect", 6000);
+    assert.deepEqual(closes[0], { code: 4401, reason: "token expired", willReconnect: true });
+    assert.deepEqual(asked, [false, true], "asked once before the first connect, once fresh after 4401");
+    await talk(direct, sid, "later", 1);
+    await until(() => seen.some((e) => e.type === "participant.left" && e.participantId === "later"), "later's events");
+    const seqs = seen.map((e) => e.seq);
+    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), "1…n, each once, across the 4401");
+    await events.end();
+
+    // An ingest (and HTTP) call asks the provider too.
+    const ingestAsked: boolean[] = [];
+    const ingestClient = new AffectstreamClient({
+      url: `http://127.0.0.1:${server.port}`,
+      token: async (fresh) => {
+        ingestAsked.push(fresh);
+        return await mintToken(server, { sessionId: sid, role: "ingest", participantId: "p", consent: true });
+      },
+    });
+    const ingest = await ingestClient.ingest(sid, "p");
+    assert.equal(ingest.ready.participantId, "p");
+    assert.equal((await ingest.end()).code, 1000);
+    assert.deepEqual(ingestAsked, [false]);
+  },
+);
+
+Deno.test("4401 with no fresh token to be had is final, and the subscription reports why", opts, async () => {
+  const sid = newSession();
+  await talk(new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) }), sid, "a", 1);
+  const asked: boolean[] = [];
+  const client = new AffectstreamClient({
+    url: `http://127.0.0.1:${server.port}`,
+    // a short token, and none when a fresh one is asked for (the page cannot mint)
+    token: (
+      fresh,
+    ) => (asked.push(fresh), fresh ? undefined : mintToken(server, { sessionId: sid, role: "view", ttlS: 2 })),
+  });
+  const closes: { code: number; willReconnect: boolean }[] = [];
+  let failed: ClientError | undefined;
+  const events = client.subscribe(sid, { on: { close: (c) => closes.push(c), failed: (e) => failed = e } });
+  await until(() => failed !== undefined, "the subscription to fail", 8000);
+  await events.done;
+  assert.deepEqual(asked, [false, true]);
+  assert.deepEqual(closes.map((c) => [c.code, c.willReconnect]), [[4401, true]], "one retry, with a fresh token");
+  assert.equal(failed!.code, "unauthorized", failed!.message);
+  assert.equal(events.ended, true);
+
+  // A fixed token: 4401 is final at once, as before.
+  const fixed = new AffectstreamClient({
+    url: `http://127.0.0.1:${server.port}`,
+    token: await mintToken(server, { sessionId: sid, role: "view", ttlS: 2 }),
+  });
+  const fixedCloses: { code: number; willReconnect: boolean }[] = [];
+  const once = await fixed.events(sid, { on: { close: (c) => fixedCloses.push(c) } });
+  await once.done;
+  assert.deepEqual(fixedCloses.map((c) => [c.code, c.willReconnect]), [[4401, false]]);
+});
+
+Deno.test("4404 is final by default; with retryOn [4404] subscribe() waits for the first ingest", opts, async () => {
+  const url = `http://127.0.0.1:${server.port}`;
+  const client = new AffectstreamClient({ url, token: adminKey(server) });
+  const sid = newSession();
+  // Today's behaviour: session_not_found ends the subscription.
+  let failedDefault: ClientError | undefined;
+  const once = await client.events(sid, { on: { failed: (e) => failedDefault = e } });
+  await once.done;
+  assert.equal(failedDefault?.closeCode, 4404);
+
+  const retries: number[] = [];
+  const seen: SessionEvent[] = [];
+  const events = client.subscribe(sid, {
+    retryOn: [4404],
+    closeDelayMs: { 4404: 100 },
+    on: { reconnecting: (r) => retries.push(r.code), event: (e) => seen.push(e) },
+  });
+  await until(() => retries.filter((c) => c === 4404).length >= 2, "4404 retried");
+  assert.equal(events.ended, false);
+  await talk(client, sid, "creator", 1); // the first ingest creates the session
+  await until(() => seen.some((e) => e.type === "participant.left"), "the new session's events");
+  assert.equal(seen[0].seq, 1);
+  await events.end();
+});
+
+Deno.test(
+  "a refusal the probe explains (e.g. 403, invisible to browsers) is final; a refused token mint too",
+  opts,
+  async () => {
+    const url = `http://127.0.0.1:${server.port}`;
+    const sid = newSession();
+    await talk(new AffectstreamClient({ url, token: adminKey(server) }), sid, "x", 1);
+    const other = await mintToken(server, { sessionId: "another-session", role: "view" });
+    const client = new AffectstreamClient({ url, token: other });
+    let probes = 0;
+    let failed: ClientError | undefined;
+    const events = client.subscribe(sid, {
+      backoffMs: 20,
+      probe: async () => {
+        probes++;
+        const res = await fetch(`${url}/v1/sessions/${sid}/export?token=${other}`);
+        await res.body?.cancel();
+        return res.ok ? undefined : `${res.status}`;
+      },
+      on: { failed: (e) => failed = e },
+    });
+    await events.done;
+    assert.equal(probes, 1);
+    assert.equal(failed?.message, "403");
+
+    let failedMint: ClientError | undefined;
+    const refused = new AffectstreamClient({
+      url,
+      token: () => Promise.reject(Object.assign(new Error("login expired"), { status: 401 })),
+    }).subscribe(sid, { on: { failed: (e) => failedMint = e } });
+    await refused.done;
+    assert.equal(failedMint?.code, "unauthorized");
+    assert.match(failedMint!.message, /login expired/);
+  },
+);
+
+Deno.test("serverLastSeq below lastSeq on a reconnect resets the seq, and the replay is delivered", opts, async () => {
+  const sid = newSession();
+  const direct = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });
+  const p = proxy(server.port);
+  await talk(direct, sid, "one", 1);
+  const seen: number[] = [];
+  let resets = 0;
+  let held = Infinity;
+  const events = await new AffectstreamClient({ url: `http://127.0.0.1:${p.port}`, token: adminKey(server) }).events(
+    sid,
+    {
+      backoffMs: 20,
+      serverLastSeq: () => Promise.resolve(held),
+      on: { event: (e) => seen.push(e.seq), reset: () => resets++ },
+    },
+  );
+  await until(() => seen.length > 2 && events.lastSeq === seen.at(-1), "the first events");
+  const n = seen.length;
+  held = 1; // the server says it holds less than we saw (as after a restart without a store)
+  p.cutAll();
+  await until(() => seen.length >= 2 * n, "the replay");
+  assert.equal(resets, 1);
+  assert.deepEqual(seen.slice(n, 2 * n), seen.slice(0, n), "the replay starts at seq 1 again");
+  await events.end();
+  p.close();
+});
+
+Deno.test(
+  "ingest: consent_required is final with the server's 4403; trySend drops rather than queues; withdrawal",
+  opts,
+  async () => {
+    const url = `http://127.0.0.1:${server.port}`;
+    const sid = newSession();
+    const noConsent = await mintToken(server, { sessionId: sid, role: "ingest", participantId: "n" });
+    const closes: number[] = [];
+    const err = await new AffectstreamClient({ url, token: noConsent }).ingest(sid, "n", {
+      on: { close: (code) => closes.push(code) },
+    }).catch((e) => e);
+    assert.ok(err instanceof ClientError);
+    assert.equal(err.code, "consent_required");
+    assert.equal(err.recoverable, false);
+    assert.deepEqual(closes, [4403]);
+
+    const p = proxy(server.port);
+    const client = new AffectstreamClient({ url: `http://127.0.0.1:${p.port}`, token: adminKey(server) });
+    const ingest = await client.ingest(sid, "live", {
+      consent: true,
+      audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 },
+      highWaterMark: 64 * 1024,
+    });
+    p.stall();
+    const chunk = new Uint8Array(16 * 1024);
+    let sent = 0, dropped = 0;
+    for (let i = 0; i < 2000 && dropped === 0; i++) {
+      if (ingest.trySendAudio(chunk)) sent++;
+      else dropped++;
+      if (i % 20 === 0) await sleep(5);
+    }
+    assert.ok(dropped > 0 && sent > 0, `sent ${sent}, dropped ${dropped}`);
+    assert.ok(ingest.bufferedAmount <= 64 * 1024 + chunk.length, `buffered ${ingest.bufferedAmount}`);
+    p.resume();
+    await until(() => ingest.bufferedAmount === 0, "the buffer to drain");
+    assert.equal(ingest.trySendAudio(chunk), true);
+    const events = await direct(sid);
+    await ingest.withdrawConsent({ closeAfterMs: 3000 });
+    assert.equal(ingest.trySendAudio(chunk), false, "nothing is sent after a withdrawal");
+    assert.equal((await ingest.closed).code, 1000);
+    await until(() => events.left.includes("consent_withdrawn"), "participant.left consent_withdrawn");
+    await events.conn.end();
+    p.close();
+
+    async function direct(sessionId: string) {
+      const left: string[] = [];
+      const conn = await new AffectstreamClient({ url, token: adminKey(server) }).events(sessionId, {
+        on: { event: (e) => e.type === "participant.left" && left.push((e as { reason?: string }).reason ?? "") },
+      });
+      return { conn, left };
+    }
+  },
+);
 
 Deno.test("the server serves the browser bundle at /static/vendor/affectstream_client.js", opts, async () => {
   const res = await fetch(`http://127.0.0.1:${server.port}/static/vendor/affectstream_client.js`);

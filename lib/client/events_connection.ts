@@ -20,6 +20,21 @@ export interface EventsCallbacks {
   error?: (err: ClientError) => void;
   /** The socket closed; `willReconnect` says whether it will try again. */
   close?: (info: { code: number; reason: string; willReconnect: boolean }) => void;
+  /**
+   * The next (re)connect is scheduled in `delayMs`; `code` is the close (or failed open: 1006)
+   * that caused it, `fresh` whether a fresh token is asked for (after 4401).
+   */
+  reconnecting?: (info: { attempt: number; delayMs: number; code: number; reason: string; fresh: boolean }) => void;
+  /**
+   * The subscription is over for a reason other than `end()`: a final close, a refusal the `probe`
+   * explained, a token that could not be minted, or `maxAttempts` used up.
+   */
+  failed?: (err: ClientError) => void;
+  /**
+   * The server no longer holds the seqs delivered (`serverLastSeq` is below `lastSeq`: it
+   * restarted without a store): `lastSeq` is reset to 0 and the replay starts at seq 1.
+   */
+  reset?: () => void;
 }
 
 /** Options of {@linkcode EventsConnection.open}. */
@@ -34,11 +49,37 @@ export interface EventsOptions extends ConnectionOptions {
   maxBackoffMs?: number;
   /** Attempts in a row before giving up (then `close` with willReconnect false). Default Infinity. */
   maxAttempts?: number;
+  /**
+   * Close codes to reconnect after even though they are final by default (1000, 4400, 4401,
+   * 4403, 4404): e.g. `[4404]` to wait for a session that the first ingest will create.
+   */
+  retryOn?: number[];
+  /** A fixed reconnect delay, in ms, per close code (e.g. `{4408: 0, 4404: 5000}`); others back off. */
+  closeDelayMs?: Record<number, number>;
+  /**
+   * After a 4401 close, reconnect once at once with a fresh token (`url(since, true)`); a second
+   * 4401 in a row is final. Set by {@linkcode AffectstreamClient} when its token is a provider.
+   */
+  refreshToken?: boolean;
+  /**
+   * After a socket that never opened (a browser cannot see the HTTP 401/403/404 refusal of the
+   * upgrade): why the server refuses, which ends the subscription, or undefined to retry.
+   */
+  probe?: () => Promise<string | undefined>;
+  /**
+   * Before each reconnect with `lastSeq` > 0: the session's last seq on the server (undefined
+   * when unknown). Below `lastSeq`, the server renumbered the session: see `on.reset`.
+   */
+  serverLastSeq?: () => Promise<number | undefined>;
   on?: EventsCallbacks;
 }
 
-/** Close codes after which reconnecting cannot help. */
+/** Builds the socket URL of a (re)connect; `fresh`: the last token was refused (4401). */
+export type EventsUrl = (since: number, fresh: boolean) => string | Promise<string>;
+
+/** Close codes after which reconnecting cannot help (unless listed in `retryOn`). */
 const FINAL_CLOSE_CODES = new Set([1000, 4400, 4401, 4403, 4404]);
+const UNAUTHORIZED = 4401;
 
 /** A resuming subscription to `WS /v1/sessions/{sessionId}/events`. */
 export class EventsConnection {
@@ -46,22 +87,25 @@ export class EventsConnection {
   lastSeq: number;
   /** Reconnects so far. */
   reconnects = 0;
-  readonly #url: (since: number) => string;
+  readonly #url: EventsUrl;
   readonly #o: ResolvedConnectionOptions;
   readonly #opts: EventsOptions;
   readonly #on: EventsCallbacks;
+  readonly #final: Set<number>;
   #socket?: ManagedSocket;
   #ended = false;
   #done: Promise<void>;
   #resolveDone!: () => void;
   #buffer: SessionEvent[] = [];
   #waiters: (() => void)[] = [];
+  #fresh = false;
 
-  private constructor(url: (since: number) => string, options: EventsOptions) {
+  private constructor(url: EventsUrl, options: EventsOptions) {
     this.#url = url;
     this.#o = resolveConnectionOptions(options);
     this.#opts = options;
     this.#on = options.on ?? {};
+    this.#final = new Set([...FINAL_CLOSE_CODES].filter((c) => !(options.retryOn ?? []).includes(c)));
     this.lastSeq = options.since ?? 0;
     if (!(Number.isInteger(this.lastSeq) && this.lastSeq >= 0)) throw new RangeError("since must be an integer ≥ 0");
     this.#done = new Promise((r) => this.#resolveDone = r);
@@ -69,11 +113,21 @@ export class EventsConnection {
 
   /**
    * Subscribes; resolves once the first socket is open (rejects if it cannot open).
-   * `url(since)` builds the socket URL for a given `since`.
+   * `url(since, fresh)` builds the socket URL for a given `since`.
    */
-  static async open(url: (since: number) => string, options: EventsOptions = {}): Promise<EventsConnection> {
+  static async open(url: EventsUrl, options: EventsOptions = {}): Promise<EventsConnection> {
     const c = new EventsConnection(url, options);
     await c.#connect(0);
+    return c;
+  }
+
+  /**
+   * Subscribes in the background: the first connect is retried like a reconnect (a page that
+   * waits for its server or session), and `on` reports progress. Returns at once.
+   */
+  static start(url: EventsUrl, options: EventsOptions = {}): EventsConnection {
+    const c = new EventsConnection(url, options);
+    void c.#retry(1006, "", 0);
     return c;
   }
 
@@ -87,13 +141,29 @@ export class EventsConnection {
     return this.#socket?.isOpen ?? false;
   }
 
+  /** Whether the subscription is over. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
   async #connect(attempt: number): Promise<void> {
     const since = this.lastSeq;
-    const socket = await ManagedSocket.open(this.#url(since), {
-      message: (data) => this.#onMessage(data),
-      close: (code, reason) => void this.#onClose(code, reason),
+    const url = await this.#url(since, this.#fresh);
+    if (this.#ended) return;
+    const socket = await ManagedSocket.open(url, {
+      message: (data) => {
+        if (this.#socket === socket) this.#onMessage(data);
+      },
+      close: (code, reason) => {
+        if (this.#socket === socket) void this.#onClose(code, reason);
+      },
     }, this.#o);
+    if (this.#ended) {
+      await socket.close(1000, "end");
+      return;
+    }
     this.#socket = socket;
+    this.#fresh = false;
     this.#on.open?.({ since, attempt });
   }
 
@@ -125,25 +195,85 @@ export class EventsConnection {
 
   async #onClose(code: number, reason: string): Promise<void> {
     this.#socket = undefined;
-    const reconnect = !this.#ended && (this.#opts.reconnect ?? true) && !FINAL_CLOSE_CODES.has(code);
+    if (this.#ended) {
+      this.#on.close?.({ code, reason, willReconnect: false });
+      return this.#finish();
+    }
+    const refresh = code === UNAUTHORIZED && !!this.#opts.refreshToken && !this.#fresh;
+    const reconnect = (this.#opts.reconnect ?? true) && (refresh || !this.#final.has(code));
     this.#on.close?.({ code, reason, willReconnect: reconnect });
-    if (!reconnect) return this.#finish();
+    if (!reconnect) {
+      return this.#fail(
+        new ClientError(
+          "closed",
+          `the events socket closed (${code}${reason ? ` ${reason}` : ""})`,
+          undefined,
+          false,
+          code,
+        ),
+      );
+    }
+    if (refresh) this.#fresh = true;
+    await this.#retry(code, reason, 1);
+  }
+
+  /** Reconnects with backoff until a socket opens, the subscription ends or attempts run out. */
+  async #retry(code: number, reason: string, firstAttempt: number): Promise<void> {
     const base = this.#opts.backoffMs ?? 250, max = this.#opts.maxBackoffMs ?? 10_000;
     const maxAttempts = this.#opts.maxAttempts ?? Infinity;
-    for (let attempt = 1; attempt <= maxAttempts && !this.#ended; attempt++) {
+    for (let attempt = firstAttempt; attempt <= maxAttempts && !this.#ended; attempt++) {
+      const fixed = this.#opts.closeDelayMs?.[code];
       // Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter", 2015).
-      const delay = Math.random() * Math.min(max, base * 2 ** (attempt - 1));
-      await new Promise((r) => setTimeout(r, delay));
+      const delay = attempt === 0 || this.#fresh
+        ? 0
+        : fixed ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+      if (attempt > 0) this.#on.reconnecting?.({ attempt, delayMs: delay, code, reason, fresh: this.#fresh });
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (this.#ended) break;
+      if (this.lastSeq > 0 && attempt > 0 && this.#opts.serverLastSeq) {
+        const last = await this.#opts.serverLastSeq().catch(() => undefined);
+        if (last !== undefined && last < this.lastSeq) {
+          this.lastSeq = 0;
+          this.#on.reset?.();
+        }
+      }
       if (this.#ended) break;
       try {
         await this.#connect(attempt);
-        this.reconnects++;
+        if (attempt > 0) this.reconnects++;
         return;
       } catch (err) {
-        this.#on.error?.(err instanceof ClientError ? err : new ClientError("refused", String(err)));
+        if (this.#ended) break;
+        const status = (err as { status?: number })?.status;
+        if (!(err instanceof ClientError) && (status === 401 || status === 403)) {
+          // The token provider's minting was refused (e.g. the login expired): no retry helps.
+          return this.#fail(new ClientError("refused", `no token: ${(err as Error).message}`, "unauthorized", false));
+        }
+        const e = err instanceof ClientError ? err : new ClientError("refused", String((err as Error)?.message ?? err));
+        if (this.#fresh && e.kind !== "timeout") {
+          // A fresh token was asked for and the socket still did not open, or none could be had.
+          return this.#fail(
+            new ClientError("refused", `refused with a fresh token: ${e.message}`, "unauthorized", false),
+          );
+        }
+        if (e.kind === "refused" && this.#opts.probe) {
+          const why = await this.#opts.probe().catch(() => undefined);
+          if (this.#ended) break;
+          if (why) return this.#fail(new ClientError("refused", why, undefined, false, e.closeCode));
+        }
+        this.#on.error?.(e);
+        code = e.closeCode ?? 1006;
+        reason = e.message;
       }
     }
+    if (this.#ended) return this.#finish();
+    this.#fail(new ClientError("refused", `gave up after ${maxAttempts} attempts`, undefined, false));
+  }
+
+  #fail(err: ClientError): void {
+    if (this.#ended) return;
     this.#finish();
+    this.#on.failed?.(err);
   }
 
   #finish(): void {

@@ -51,9 +51,36 @@ export class IngestConnection extends MediaConnection {
     await this.sendRaw(JSON.stringify({ type: "transcript", ...segment }));
   }
 
-  /** Withdraws consent: analysis stops at once and the server closes the socket. */
-  async withdrawConsent(): Promise<void> {
+  /**
+   * Live media that must not pile up: sends at once, or drops and returns false when the send
+   * buffer is above the high-water mark (or the connection is closed or ending).
+   */
+  trySendAudio(bytes: Uint8Array | ArrayBuffer): boolean {
+    return this.trySendRaw(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  }
+
+  /** {@linkcode trySendAudio} for a face message. */
+  trySendFace(frame: FaceFrame): boolean {
+    return this.trySendRaw(JSON.stringify(frame));
+  }
+
+  /** {@linkcode trySendAudio} for a transcript segment. */
+  trySendTranscript(segment: Omit<TranscriptMessage, "type">): boolean {
+    return this.trySendRaw(JSON.stringify({ type: "transcript", ...segment }));
+  }
+
+  /**
+   * Withdraws consent: analysis stops at once and the server closes the socket. Nothing more can
+   * be sent afterwards. With `closeAfterMs`, the client closes the socket itself if the server
+   * has not within that time.
+   */
+  async withdrawConsent(options: { closeAfterMs?: number } = {}): Promise<void> {
     await this.sendRaw(JSON.stringify({ type: "consent", consent: false }));
+    this.markEnding();
+    if (options.closeAfterMs !== undefined) {
+      const timer = setTimeout(() => void this.close(), options.closeAfterMs);
+      void this.closed.then(() => clearTimeout(timer));
+    }
   }
 }
 

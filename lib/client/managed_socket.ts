@@ -111,6 +111,16 @@ export class ManagedSocket {
     this.#ws.send(data as string);
   }
 
+  /**
+   * Sends at once unless the socket is closed or its buffer is above the high-water mark: then
+   * drops the message and returns false (live media that would only arrive late).
+   */
+  trySend(data: string | Uint8Array | ArrayBuffer): boolean {
+    if (!this.isOpen || this.#ws.bufferedAmount > this.o.highWaterMark) return false;
+    this.#ws.send(data as string);
+    return true;
+  }
+
   /** Resolves when the send buffer is at or below the high-water mark. */
   async drain(): Promise<void> {
     const deadline = Date.now() + this.o.drainTimeoutMs;

@@ -86,6 +86,8 @@ export abstract class MediaConnection {
     try {
       this.ready = await withTimeout(ready, left, "waiting for ready");
     } catch (err) {
+      // After a fatal error the server closes with its own code (e.g. 4403 consent_required): wait for it briefly.
+      if (this.#fatal) await withTimeout(this.socket.closed, 1000, "the server's close").catch(() => {});
       await this.socket.close();
       throw err;
     }
@@ -111,6 +113,22 @@ export abstract class MediaConnection {
     if (this.#fatal) throw this.#fatal;
     if (this.#ending) throw new ClientError("closed", "end() was called");
     await this.socket.send(data);
+  }
+
+  /** Sends now or drops (returns false): closed, ending, after a fatal error, or buffer above the high-water mark. */
+  protected trySendRaw(data: string | Uint8Array): boolean {
+    if (this.#fatal || this.#ending) return false;
+    return this.socket.trySend(data);
+  }
+
+  /** Whether `end()`, `close()` or a withdrawal was called. */
+  get ending(): boolean {
+    return this.#ending;
+  }
+
+  /** Marks the connection as ending: sends are refused from now on. */
+  protected markEnding(): void {
+    this.#ending = true;
   }
 
   /**

@@ -35,3 +35,10 @@ export interface ConnectionOptions {
 
 /** The WebSocket constructor to use (browsers and Deno have one globally; Node ≥ 22 too). */
 export type WebSocketLike = typeof WebSocket;
+
+/**
+ * Supplies the token for each (re)connect and HTTP call. `fresh` is true after the server refused
+ * the last one (close 4401, e.g. it expired): mint another if possible, else return undefined.
+ * A thrown error with `status` 401 or 403 (minting itself refused) ends a subscription.
+ */
+export type TokenProvider = (fresh: boolean) => string | undefined | Promise<string | undefined>;

@@ -91,6 +91,15 @@ var ManagedSocket = class _ManagedSocket {
     if (!this.isOpen) throw new ClientError("closed", "the socket is closed");
     this.#ws.send(data);
   }
+  /**
+   * Sends at once unless the socket is closed or its buffer is above the high-water mark: then
+   * drops the message and returns false (live media that would only arrive late).
+   */
+  trySend(data) {
+    if (!this.isOpen || this.#ws.bufferedAmount > this.o.highWaterMark) return false;
+    this.#ws.send(data);
+    return true;
+  }
   /** Resolves when the send buffer is at or below the high-water mark. */
   async drain() {
     const deadline = Date.now() + this.o.drainTimeoutMs;
@@ -132,6 +141,7 @@ var FINAL_CLOSE_CODES = /* @__PURE__ */ new Set([
   4403,
   4404
 ]);
+var UNAUTHORIZED = 4401;
 var EventsConnection = class _EventsConnection {
   /** seq of the last event delivered. */
   lastSeq;
@@ -141,28 +151,42 @@ var EventsConnection = class _EventsConnection {
   #o;
   #opts;
   #on;
+  #final;
   #socket;
   #ended = false;
   #done;
   #resolveDone;
   #buffer = [];
   #waiters = [];
+  #fresh = false;
   constructor(url, options) {
     this.#url = url;
     this.#o = resolveConnectionOptions(options);
     this.#opts = options;
     this.#on = options.on ?? {};
+    this.#final = new Set([
+      ...FINAL_CLOSE_CODES
+    ].filter((c) => !(options.retryOn ?? []).includes(c)));
     this.lastSeq = options.since ?? 0;
     if (!(Number.isInteger(this.lastSeq) && this.lastSeq >= 0)) throw new RangeError("since must be an integer \u2265 0");
     this.#done = new Promise((r) => this.#resolveDone = r);
   }
   /**
    * Subscribes; resolves once the first socket is open (rejects if it cannot open).
-   * `url(since)` builds the socket URL for a given `since`.
+   * `url(since, fresh)` builds the socket URL for a given `since`.
    */
   static async open(url, options = {}) {
     const c = new _EventsConnection(url, options);
     await c.#connect(0);
+    return c;
+  }
+  /**
+   * Subscribes in the background: the first connect is retried like a reconnect (a page that
+   * waits for its server or session), and `on` reports progress. Returns at once.
+   */
+  static start(url, options = {}) {
+    const c = new _EventsConnection(url, options);
+    void c.#retry(1006, "", 0);
     return c;
   }
   /** Resolves when the subscription is over (end(), a final close, or reconnects exhausted). */
@@ -173,13 +197,28 @@ var EventsConnection = class _EventsConnection {
   get isOpen() {
     return this.#socket?.isOpen ?? false;
   }
+  /** Whether the subscription is over. */
+  get ended() {
+    return this.#ended;
+  }
   async #connect(attempt) {
     const since = this.lastSeq;
-    const socket = await ManagedSocket.open(this.#url(since), {
-      message: (data) => this.#onMessage(data),
-      close: (code, reason) => void this.#onClose(code, reason)
+    const url = await this.#url(since, this.#fresh);
+    if (this.#ended) return;
+    const socket = await ManagedSocket.open(url, {
+      message: (data) => {
+        if (this.#socket === socket) this.#onMessage(data);
+      },
+      close: (code, reason) => {
+        if (this.#socket === socket) void this.#onClose(code, reason);
+      }
     }, this.#o);
+    if (this.#ended) {
+      await socket.close(1e3, "end");
+      return;
+    }
     this.#socket = socket;
+    this.#fresh = false;
     this.#on.open?.({
       since,
       attempt
@@ -211,28 +250,82 @@ var EventsConnection = class _EventsConnection {
   }
   async #onClose(code, reason) {
     this.#socket = void 0;
-    const reconnect = !this.#ended && (this.#opts.reconnect ?? true) && !FINAL_CLOSE_CODES.has(code);
+    if (this.#ended) {
+      this.#on.close?.({
+        code,
+        reason,
+        willReconnect: false
+      });
+      return this.#finish();
+    }
+    const refresh = code === UNAUTHORIZED && !!this.#opts.refreshToken && !this.#fresh;
+    const reconnect = (this.#opts.reconnect ?? true) && (refresh || !this.#final.has(code));
     this.#on.close?.({
       code,
       reason,
       willReconnect: reconnect
     });
-    if (!reconnect) return this.#finish();
+    if (!reconnect) {
+      return this.#fail(new ClientError("closed", `the events socket closed (${code}${reason ? ` ${reason}` : ""})`, void 0, false, code));
+    }
+    if (refresh) this.#fresh = true;
+    await this.#retry(code, reason, 1);
+  }
+  /** Reconnects with backoff until a socket opens, the subscription ends or attempts run out. */
+  async #retry(code, reason, firstAttempt) {
     const base = this.#opts.backoffMs ?? 250, max = this.#opts.maxBackoffMs ?? 1e4;
     const maxAttempts = this.#opts.maxAttempts ?? Infinity;
-    for (let attempt = 1; attempt <= maxAttempts && !this.#ended; attempt++) {
-      const delay = Math.random() * Math.min(max, base * 2 ** (attempt - 1));
-      await new Promise((r) => setTimeout(r, delay));
+    for (let attempt = firstAttempt; attempt <= maxAttempts && !this.#ended; attempt++) {
+      const fixed = this.#opts.closeDelayMs?.[code];
+      const delay = attempt === 0 || this.#fresh ? 0 : fixed ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+      if (attempt > 0) this.#on.reconnecting?.({
+        attempt,
+        delayMs: delay,
+        code,
+        reason,
+        fresh: this.#fresh
+      });
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (this.#ended) break;
+      if (this.lastSeq > 0 && attempt > 0 && this.#opts.serverLastSeq) {
+        const last = await this.#opts.serverLastSeq().catch(() => void 0);
+        if (last !== void 0 && last < this.lastSeq) {
+          this.lastSeq = 0;
+          this.#on.reset?.();
+        }
+      }
       if (this.#ended) break;
       try {
         await this.#connect(attempt);
-        this.reconnects++;
+        if (attempt > 0) this.reconnects++;
         return;
       } catch (err) {
-        this.#on.error?.(err instanceof ClientError ? err : new ClientError("refused", String(err)));
+        if (this.#ended) break;
+        const status = err?.status;
+        if (!(err instanceof ClientError) && (status === 401 || status === 403)) {
+          return this.#fail(new ClientError("refused", `no token: ${err.message}`, "unauthorized", false));
+        }
+        const e = err instanceof ClientError ? err : new ClientError("refused", String(err?.message ?? err));
+        if (this.#fresh && e.kind !== "timeout") {
+          return this.#fail(new ClientError("refused", `refused with a fresh token: ${e.message}`, "unauthorized", false));
+        }
+        if (e.kind === "refused" && this.#opts.probe) {
+          const why = await this.#opts.probe().catch(() => void 0);
+          if (this.#ended) break;
+          if (why) return this.#fail(new ClientError("refused", why, void 0, false, e.closeCode));
+        }
+        this.#on.error?.(e);
+        code = e.closeCode ?? 1006;
+        reason = e.message;
       }
     }
+    if (this.#ended) return this.#finish();
+    this.#fail(new ClientError("refused", `gave up after ${maxAttempts} attempts`, void 0, false));
+  }
+  #fail(err) {
+    if (this.#ended) return;
     this.#finish();
+    this.#on.failed?.(err);
   }
   #finish() {
     this.#ended = true;
@@ -311,6 +404,8 @@ var MediaConnection = class {
     try {
       this.ready = await withTimeout(ready, left, "waiting for ready");
     } catch (err) {
+      if (this.#fatal) await withTimeout(this.socket.closed, 1e3, "the server's close").catch(() => {
+      });
       await this.socket.close();
       throw err;
     }
@@ -332,6 +427,19 @@ var MediaConnection = class {
     if (this.#fatal) throw this.#fatal;
     if (this.#ending) throw new ClientError("closed", "end() was called");
     await this.socket.send(data);
+  }
+  /** Sends now or drops (returns false): closed, ending, after a fatal error, or buffer above the high-water mark. */
+  trySendRaw(data) {
+    if (this.#fatal || this.#ending) return false;
+    return this.socket.trySend(data);
+  }
+  /** Whether `end()`, `close()` or a withdrawal was called. */
+  get ending() {
+    return this.#ending;
+  }
+  /** Marks the connection as ending: sends are refused from now on. */
+  markEnding() {
+    this.#ending = true;
   }
   /**
    * Sends `end`: the server flushes the stream (last utterance analysed, `participant.left`)
@@ -399,12 +507,39 @@ var IngestConnection = class _IngestConnection extends MediaConnection {
       ...segment
     }));
   }
-  /** Withdraws consent: analysis stops at once and the server closes the socket. */
-  async withdrawConsent() {
+  /**
+   * Live media that must not pile up: sends at once, or drops and returns false when the send
+   * buffer is above the high-water mark (or the connection is closed or ending).
+   */
+  trySendAudio(bytes) {
+    return this.trySendRaw(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  }
+  /** {@linkcode trySendAudio} for a face message. */
+  trySendFace(frame) {
+    return this.trySendRaw(JSON.stringify(frame));
+  }
+  /** {@linkcode trySendAudio} for a transcript segment. */
+  trySendTranscript(segment) {
+    return this.trySendRaw(JSON.stringify({
+      type: "transcript",
+      ...segment
+    }));
+  }
+  /**
+   * Withdraws consent: analysis stops at once and the server closes the socket. Nothing more can
+   * be sent afterwards. With `closeAfterMs`, the client closes the socket itself if the server
+   * has not within that time.
+   */
+  async withdrawConsent(options = {}) {
     await this.sendRaw(JSON.stringify({
       type: "consent",
       consent: false
     }));
+    this.markEnding();
+    if (options.closeAfterMs !== void 0) {
+      const timer = setTimeout(() => void this.close(), options.closeAfterMs);
+      void this.closed.then(() => clearTimeout(timer));
+    }
   }
 };
 function pcm16(samples) {
@@ -453,16 +588,20 @@ var VideoConnection = class _VideoConnection extends MediaConnection {
 // lib/client/affectstream_client.ts
 var AffectstreamClient = class _AffectstreamClient {
   url;
+  /** The token, when a fixed one was given. */
   token;
+  /** The token provider, when one was given. */
+  tokenProvider;
   httpTimeoutMs;
   constructor(options) {
     const u = new URL(options.url);
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new TypeError("url must be http:// or https://");
     this.url = u.origin + u.pathname.replace(/\/+$/, "");
-    this.token = options.token;
+    if (typeof options.token === "function") this.tokenProvider = options.token;
+    else this.token = options.token;
     this.httpTimeoutMs = options.httpTimeoutMs ?? 1e4;
   }
-  /** The same server with another token. */
+  /** The same server with another token (or token provider). */
   withToken(token) {
     return new _AffectstreamClient({
       url: this.url,
@@ -470,28 +609,60 @@ var AffectstreamClient = class _AffectstreamClient {
       httpTimeoutMs: this.httpTimeoutMs
     });
   }
-  /** ws(s):// URL of a path, with the token and extra query parameters. */
-  socketUrl(path, query = {}) {
+  /** The token to use now: the fixed one, or the provider's (`fresh`: the last one was refused). */
+  async getToken(fresh = false) {
+    return this.tokenProvider ? await this.tokenProvider(fresh) : this.token;
+  }
+  /** ws(s):// URL of a path, with the (fixed) token and extra query parameters. */
+  socketUrl(path, query = {}, token = this.token) {
     const u = new URL(this.url + path);
     u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
-    if (this.token) u.searchParams.set("token", this.token);
+    if (token) u.searchParams.set("token", token);
     for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
     return u.toString();
   }
   /** Opens a participant's ingest socket and waits for `ready`. */
   ingest(sessionId, participantId, options = {}) {
-    return IngestConnection.open(this.socketUrl(participantPath(sessionId, participantId, "ingest")), options);
+    const path = participantPath(sessionId, participantId, "ingest");
+    return this.#openMedia((token) => IngestConnection.open(this.socketUrl(path, {}, token), options));
   }
   /** Opens a participant's video socket and waits for `ready`. */
   video(sessionId, participantId, options = {}) {
-    return VideoConnection.open(this.socketUrl(participantPath(sessionId, participantId, "video")), options);
+    const path = participantPath(sessionId, participantId, "video");
+    return this.#openMedia((token) => VideoConnection.open(this.socketUrl(path, {}, token), options));
   }
-  /** Subscribes to a session's events (reconnecting with `since`). */
+  /** Subscribes to a session's events (reconnecting with `since`); resolves once the first socket is open. */
   events(sessionId, options = {}) {
+    return EventsConnection.open(this.#eventsUrl(sessionId), this.#eventsOptions(options));
+  }
+  /**
+   * Subscribes in the background (the first connect is retried like a reconnect, e.g. while the
+   * server or the session is not there yet); returns at once. Progress comes through `on`.
+   */
+  subscribe(sessionId, options = {}) {
+    return EventsConnection.start(this.#eventsUrl(sessionId), this.#eventsOptions(options));
+  }
+  #eventsUrl(sessionId) {
     const path = `/v1/sessions/${encodeURIComponent(sessionId)}/events`;
-    return EventsConnection.open((since) => this.socketUrl(path, {
+    return async (since, fresh) => this.socketUrl(path, {
       since: String(since)
-    }), options);
+    }, await this.getToken(fresh));
+  }
+  #eventsOptions(options) {
+    return this.tokenProvider && options.refreshToken === void 0 ? {
+      ...options,
+      refreshToken: true
+    } : options;
+  }
+  /** Opens with the current token; with a provider, once more with a fresh one after an unauthorized refusal. */
+  async #openMedia(open) {
+    try {
+      return await open(await this.getToken(false));
+    } catch (err) {
+      const unauthorized = err instanceof ClientError && (err.code === "unauthorized" || err.closeCode === 4401);
+      if (!this.tokenProvider || !unauthorized) throw err;
+      return await open(await this.getToken(true));
+    }
   }
   /** GET /v1/health. */
   health() {
@@ -513,7 +684,8 @@ var AffectstreamClient = class _AffectstreamClient {
     const timer = setTimeout(() => ctl.abort(), this.httpTimeoutMs);
     try {
       const headers = {};
-      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      const token = await this.getToken(false);
+      if (token) headers.authorization = `Bearer ${token}`;
       if (body !== void 0) headers["content-type"] = "application/json";
       const res = await fetch(this.url + path, {
         method,
