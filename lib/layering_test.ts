@@ -47,6 +47,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   auth: ["log", "protocol"],
   cluster: ["auth", "engine", "events", "log", "modality", "protocol", "store", "text"],
   session: [
+    "asr",
     "audio",
     "cluster",
     "engine",
