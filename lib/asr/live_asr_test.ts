@@ -74,3 +74,39 @@ Deno.test("hello asr:false opts out; a client transcript takes precedence over t
   assert.equal(e2.text, "I cannot believe the dogs are back");
   assert.equal(e2.transcript, undefined);
 });
+
+Deno.test(
+  "live, recognised text does not delay the final emotion: it follows as an emotion.update",
+  opts,
+  async () => {
+    const engine = await Engine.load({ disable: ["face"], asr: {} });
+    // A long text wait: if the final waited on recognition, it would come only after the text.
+    const session = new Session("asr-live", engine.vad, engine, {
+      participant: { textWaitMs: 10_000, burstMs: 120_000 },
+    });
+    const events: SessionEvent[] = [];
+    session.events.subscribe(0, (e) => void events.push(e));
+    const p = session.join("alice", { consent: true });
+    try {
+      p.hello(HELLO);
+      const pcm = await decodeAudio(CLIP);
+      const all = new Float32Array(pcm.length + 16000);
+      all.set(pcm);
+      for (let i = 0; i < all.length; i += 320) {
+        p.audio(new Uint8Array(all.slice(i, i + 320).buffer));
+        if ((i / 320) % 25 === 24) await p.settle();
+      }
+      await p.end("end");
+    } finally {
+      engine.close();
+    }
+    const emotion = events.find((e) => e.type === "emotion") as Record<string, any>;
+    const update = events.find((e) => e.type === "emotion.update") as Record<string, any>;
+    assert.ok(emotion && update, JSON.stringify(events.map((e) => e.type)));
+    assert.equal(emotion.transcript, undefined, "the final did not wait for recognition");
+    assert.equal(update.replaces, emotion.seq);
+    assert.equal(update.transcript.source, "asr");
+    assert.equal(update.text, "dogs are sitting by the door");
+    assert.ok(update.modalities.text, "the update carries the text estimate");
+  },
+);

@@ -2,8 +2,9 @@
  * A participant's speech recognition, between its stream and its utterance analyzer: when an
  * utterance ends and the participant sends no transcripts, its span goes to the recogniser and
  * the text is attached to that utterance exactly as a client's final transcript is, marked
- * `transcript: {source: "asr", confidence, words, model}`. The final emotion waits for it the way
- * it waits for client text (the analyzer's textWaitMs); a failure or an empty result releases the
+ * `transcript: {source: "asr", confidence, words, model}`. Offline, the final emotion waits for it
+ * the way it waits for client text (the analyzer's textWaitMs); live it does not wait: the text
+ * comes as an `emotion.update`. A failure or an empty result releases the
  * wait. Client transcripts take precedence: once one arrives, recognition stops, and client text
  * for an utterance replaces its ASR text.
  */
@@ -33,6 +34,12 @@ export interface ParticipantAsrContext<U extends AsrUtterance> {
   attachText(u: U, text: string, segmentEndMs: number): Promise<void>;
   /** The analyzer's expectText: final estimates wait for text. */
   expectText(): void;
+  /**
+   * Whether final estimates wait for recognised text (offline analysis). Live, they do not: the
+   * final `emotion` goes out as soon as voice and face are read, and the recognised text follows
+   * as an `emotion.update`, so a participant who sends no transcript never waits on the text.
+   */
+  waitForText?: boolean;
   /** Publishes a recoverable error event for the participant. */
   report(err: ProtocolError): void;
 }
@@ -56,11 +63,11 @@ export class ParticipantAsr<U extends AsrUtterance> {
 
   /**
    * Call when an utterance ends, before its final analysis starts: true when it will be
-   * recognised (so the final estimate waits for text).
+   * recognised (offline, the final estimate then waits for its text).
    */
   begin(_u: U): boolean {
     if (this.#clientText) return false;
-    this.ctx.expectText();
+    if (this.ctx.waitForText) this.ctx.expectText();
     return true;
   }
 

@@ -157,6 +157,7 @@ export class ParticipantStream {
         this.#asr = new ParticipantAsr<UtteranceRecord>(asr, {
           attachText: (u, text, endMs) => this.#analyzer.attachText(u, text, endMs),
           expectText: () => this.#analyzer.expectText(),
+          waitForText: this.options.offline,
           report: (err) => this.#report(err),
         });
       }
