@@ -94,7 +94,7 @@ async function runLoad(config: string, audio: Int16Array[]): Promise<LoadResult>
     instances,
     adminKey: ADMIN_KEY,
     embedded,
-    serveArgs: ["--disable", "face,text"],
+    serveArgs: ["--disable", "face,text", "--asr", "off"],
   });
   try {
     // One instance: straight to it (the store's cost alone); more: through HAProxy.

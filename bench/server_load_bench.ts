@@ -12,6 +12,7 @@
  *
  *   deno task bench server_load            (default N = 16, 32, 64, 96, 128; 20 s each)
  *   BENCH_N=64 BENCH_SECONDS=30 deno task bench server_load
+ *   BENCH_ASR=on deno task bench server_load   (speech recognition on; off by default)
  */
 import { decodeAudio } from "../lib/media/decode.ts";
 import { resolveSegmenterOptions } from "../lib/segment/vad_segmenter.ts";
@@ -73,6 +74,10 @@ async function startServer(port: number): Promise<Deno.ChildProcess> {
       String(port),
       "--data-dir",
       await Deno.makeTempDir({ prefix: "affectstream-bench-" }),
+      // Speech recognition is its own capacity (docs/asr.md: 0.38 CPU-s per audio-s); the live
+      // path is measured without it unless BENCH_ASR=on.
+      "--asr",
+      Deno.env.get("BENCH_ASR") ?? "off",
     ],
     env: { AFFECTSTREAM_ADMIN_KEY: BENCH_KEY },
     stdout: "null",

@@ -43,7 +43,7 @@ Deno.test({
     const participants: StreamingParticipant[] = [];
     let sub: WebSocket | undefined;
     try {
-      cluster = await startLocalCluster({ instances: 2, adminKey, serveArgs: ["--disable", "face,text"] });
+      cluster = await startLocalCluster({ instances: 2, adminKey, serveArgs: ["--disable", "face,text", "--asr", "off"] });
       const [one, two] = cluster.instances.map((i) => i.url);
       const admin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
       const sid = `er-${Date.now().toString(36)}`;

@@ -53,7 +53,7 @@ Deno.test({
       cluster = await startLocalCluster({
         instances: 3,
         adminKey,
-        serveArgs: ["--disable", "face,text", "--claim-ttl-ms", String(CLAIM_TTL_MS)],
+        serveArgs: ["--disable", "face,text", "--asr", "off", "--claim-ttl-ms", String(CLAIM_TTL_MS)],
         checkIntervalMs: 500,
       });
       const c = cluster;

@@ -51,7 +51,7 @@ Deno.test({
         instances: 1,
         adminKey,
         redisAppendOnly: true,
-        serveArgs: ["--disable", "face,text"],
+        serveArgs: ["--disable", "face,text", "--asr", "off"],
       });
       const http = cluster.instances[0].url;
       const health = async () => (await (await fetch(`${http}/v1/health`)).json()) as Record<string, any>;
