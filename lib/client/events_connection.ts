@@ -54,8 +54,11 @@ export interface EventsOptions extends ConnectionOptions {
    * 4403, 4404): e.g. `[4404]` to wait for a session that the first ingest will create.
    */
   retryOn?: number[];
-  /** A fixed reconnect delay, in ms, per close code (e.g. `{4408: 0, 4404: 5000}`); others back off. */
-  closeDelayMs?: Record<number, number>;
+  /**
+   * The reconnect delay, in ms, per close code: a fixed one (e.g. `{4408: 0, 4404: 5000}`) or a
+   * function of the attempt (1, 2 …); codes not listed back off with full jitter.
+   */
+  closeDelayMs?: Record<number, number | ((attempt: number) => number)>;
   /**
    * After a 4401 close, reconnect once at once with a fresh token (`url(since, true)`); a second
    * 4401 in a row is final. Set by {@linkcode AffectstreamClient} when its token is a provider.
@@ -99,6 +102,7 @@ export class EventsConnection {
   #buffer: SessionEvent[] = [];
   #waiters: (() => void)[] = [];
   #fresh = false;
+  #gen = 0;
 
   private constructor(url: EventsUrl, options: EventsOptions) {
     this.#url = url;
@@ -150,21 +154,29 @@ export class EventsConnection {
     const since = this.lastSeq;
     const url = await this.#url(since, this.#fresh);
     if (this.#ended) return;
+    // A browser may deliver the first messages (or the close) before `open` below resolves.
+    const gen = ++this.#gen;
+    let opened = false;
+    let early: [number, string] | undefined;
     const socket = await ManagedSocket.open(url, {
       message: (data) => {
-        if (this.#socket === socket) this.#onMessage(data);
+        if (this.#gen === gen && !this.#ended) this.#onMessage(data);
       },
       close: (code, reason) => {
-        if (this.#socket === socket) void this.#onClose(code, reason);
+        if (this.#gen !== gen) return;
+        if (opened) void this.#onClose(code, reason);
+        else early = [code, reason];
       },
     }, this.#o);
     if (this.#ended) {
       await socket.close(1000, "end");
       return;
     }
+    opened = true;
     this.#socket = socket;
     this.#fresh = false;
     this.#on.open?.({ since, attempt });
+    if (early) void this.#onClose(...early);
   }
 
   #onMessage(data: string | ArrayBuffer): void {
@@ -226,6 +238,8 @@ export class EventsConnection {
       // Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter", 2015).
       const delay = attempt === 0 || this.#fresh
         ? 0
+        : typeof fixed === "function"
+        ? fixed(attempt)
         : fixed ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
       if (attempt > 0) this.#on.reconnecting?.({ attempt, delayMs: delay, code, reason, fresh: this.#fresh });
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));

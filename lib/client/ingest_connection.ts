@@ -55,8 +55,11 @@ export class IngestConnection extends MediaConnection {
    * Live media that must not pile up: sends at once, or drops and returns false when the send
    * buffer is above the high-water mark (or the connection is closed or ending).
    */
-  trySendAudio(bytes: Uint8Array | ArrayBuffer): boolean {
-    return this.trySendRaw(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  trySendAudio(bytes: ArrayBufferView | ArrayBuffer): boolean {
+    const view = ArrayBuffer.isView(bytes)
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : new Uint8Array(bytes);
+    return this.trySendRaw(view);
   }
 
   /** {@linkcode trySendAudio} for a face message. */

@@ -159,6 +159,7 @@ var EventsConnection = class _EventsConnection {
   #buffer = [];
   #waiters = [];
   #fresh = false;
+  #gen = 0;
   constructor(url, options) {
     this.#url = url;
     this.#o = resolveConnectionOptions(options);
@@ -205,24 +206,34 @@ var EventsConnection = class _EventsConnection {
     const since = this.lastSeq;
     const url = await this.#url(since, this.#fresh);
     if (this.#ended) return;
+    const gen = ++this.#gen;
+    let opened = false;
+    let early;
     const socket = await ManagedSocket.open(url, {
       message: (data) => {
-        if (this.#socket === socket) this.#onMessage(data);
+        if (this.#gen === gen && !this.#ended) this.#onMessage(data);
       },
       close: (code, reason) => {
-        if (this.#socket === socket) void this.#onClose(code, reason);
+        if (this.#gen !== gen) return;
+        if (opened) void this.#onClose(code, reason);
+        else early = [
+          code,
+          reason
+        ];
       }
     }, this.#o);
     if (this.#ended) {
       await socket.close(1e3, "end");
       return;
     }
+    opened = true;
     this.#socket = socket;
     this.#fresh = false;
     this.#on.open?.({
       since,
       attempt
     });
+    if (early) void this.#onClose(...early);
   }
   #onMessage(data) {
     if (typeof data !== "string") return;
@@ -277,7 +288,7 @@ var EventsConnection = class _EventsConnection {
     const maxAttempts = this.#opts.maxAttempts ?? Infinity;
     for (let attempt = firstAttempt; attempt <= maxAttempts && !this.#ended; attempt++) {
       const fixed = this.#opts.closeDelayMs?.[code];
-      const delay = attempt === 0 || this.#fresh ? 0 : fixed ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+      const delay = attempt === 0 || this.#fresh ? 0 : typeof fixed === "function" ? fixed(attempt) : fixed ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
       if (attempt > 0) this.#on.reconnecting?.({
         attempt,
         delayMs: delay,
@@ -512,7 +523,8 @@ var IngestConnection = class _IngestConnection extends MediaConnection {
    * buffer is above the high-water mark (or the connection is closed or ending).
    */
   trySendAudio(bytes) {
-    return this.trySendRaw(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    return this.trySendRaw(view);
   }
   /** {@linkcode trySendAudio} for a face message. */
   trySendFace(frame) {
