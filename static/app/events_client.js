@@ -1,8 +1,12 @@
 /**
- * A session's events socket that survives drops: it remembers the last seq it delivered and
- * reconnects with `since=<that seq>`, immediately after a 4408 (slow subscriber) close and with
- * exponential backoff after other drops, so the model sees every held event exactly once.
+ * A session's events socket that survives drops: a thin adapter over the typed client's
+ * EventsConnection (static/vendor/affectstream_client.js, the browser bundle of lib/client),
+ * which remembers the last seq it delivered and reconnects with `since=<that seq>`, at once
+ * after a 4408 (slow subscriber) close and with exponential backoff after other drops, so the
+ * model sees every held event exactly once. What is the page's own: which closes are worth
+ * retrying (a session not found yet is: the first ingest creates it) and the state it shows.
  */
+import { AffectstreamClient } from "../vendor/affectstream_client.js";
 
 /**
  * Close codes after which retrying cannot help (lib/protocol/errors.ts): bad request, forbidden.
@@ -13,7 +17,6 @@ const FATAL_CLOSE = new Map([
   [4400, "bad request"],
   [4403, "forbidden: this token does not give access to the session"],
 ]);
-const UNAUTHORIZED = 4401;
 /**
  * The session does not exist (yet, or any more): retried slowly, because the first authorised
  * ingest creates it, e.g. this page's own stream rejoining a restarted server that has no store.
@@ -52,133 +55,86 @@ export class EventsClient {
   /** @param {EventsClientOptions} options */
   constructor(options) {
     this.options = options;
-    this.lastSeq = options.since ?? 0;
-    this.ws = undefined;
     this.closed = false;
-    this.attempt = 0;
-    this.timer = undefined;
-    this.freshToken = false;
+    /** The EventsConnection of lib/client, once connect() was called. */
+    this.conn = undefined;
+    this.since = options.since ?? 0;
   }
 
-  /** Opens the socket (again). */
-  async connect() {
-    if (this.closed) return;
-    clearTimeout(this.timer);
-    if (this.attempt > 0 && this.lastSeq > 0) await this.#checkServerHistory();
-    if (this.closed) return;
-    const { origin, sessionId } = this.options;
-    let token;
-    try {
-      token = await this.options.token?.(this.freshToken);
-    } catch (err) {
-      // Minting refused (the login expired: 401) is final; the server unreachable is retried.
-      if (this.closed) return;
-      if (err?.status === 401 || err?.status === 403) {
-        this.#state("failed", `no token for the events socket: ${err.message}; log in again`);
-        return;
-      }
-      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++);
-      this.#state(
-        "reconnecting",
-        `cannot get a token (${err?.message ?? err}); retrying in ${(delay / 1000).toFixed(1)} s`,
-      );
-      this.timer = setTimeout(() => this.connect(), delay);
-      return;
-    }
-    if (this.closed) return;
-    if (this.freshToken && !token) {
-      this.#state("failed", "the events token expired or is no longer valid; ask for a new link");
-      return;
-    }
-    const auth = token ? `&token=${encodeURIComponent(token)}` : "";
-    const url = `${origin}/v1/sessions/${encodeURIComponent(sessionId)}/events?since=${this.lastSeq}${auth}`;
-    this.#state(this.attempt === 0 ? "connecting" : "reconnecting", `connecting with since=${this.lastSeq}`);
-    const ws = new WebSocket(url);
-    this.ws = ws;
-    let opened = false;
-    ws.onopen = () => {
-      opened = true;
-      this.freshToken = false;
-      this.attempt = 0;
-      this.#state("open", `live (resumed after seq ${this.lastSeq})`);
-    };
-    ws.onmessage = (m) => {
-      let e;
-      try {
-        e = JSON.parse(m.data);
-      } catch {
-        return;
-      }
-      if (typeof e.seq === "number") {
-        if (e.seq <= this.lastSeq) return;
-        this.lastSeq = e.seq;
-        this.options.onEvent(e);
-      } else if (e.type === "error") {
-        this.options.onError?.(e);
-      }
-    };
-    ws.onclose = async (c) => {
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      if (this.closed) return;
-      if (FATAL_CLOSE.has(c.code)) {
-        this.#state("failed", `events socket refused: ${c.code} ${c.reason || FATAL_CLOSE.get(c.code)}`);
-        return;
-      }
-      if (c.code === UNAUTHORIZED && !this.freshToken) {
-        this.freshToken = true;
-        this.connect();
-        return;
-      }
-      if (!opened && this.options.probe) {
-        const refused = await this.options.probe();
-        if (this.closed) return;
-        if (refused) {
-          this.#state("failed", `events socket refused: ${refused}`);
-          return;
-        }
-      }
-      const delay = c.code === SLOW_SUBSCRIBER
-        ? 0
-        : c.code === SESSION_NOT_FOUND
-        ? BACKOFF_MAX_MS / 2
-        : Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt) * (c.code === LIMIT_REACHED ? 4 : 1);
-      this.attempt++;
-      const why = c.code === SLOW_SUBSCRIBER
-        ? "fell behind (4408)"
-        : c.code === LIMIT_REACHED
-        ? "too many subscribers (4429)"
-        : c.code === SESSION_NOT_FOUND
-        ? "the server does not know this session (4404)"
-        : `connection lost (${c.code})`;
-      this.#state("reconnecting", `${why}; reconnecting with since=${this.lastSeq} in ${(delay / 1000).toFixed(1)} s`);
-      this.timer = setTimeout(() => this.connect(), delay);
-    };
+  /** seq of the last event delivered. */
+  get lastSeq() {
+    return this.conn?.lastSeq ?? this.since;
+  }
+
+  /** Connects, and keeps reconnecting until close() or a final refusal. */
+  connect() {
+    if (this.closed || this.conn) return;
+    const tokenOf = this.options.token;
+    const client = new AffectstreamClient({
+      url: this.options.origin.replace(/^ws/, "http"),
+      token: tokenOf ? (fresh) => tokenOf(fresh) : undefined,
+    });
+    this.#state("connecting", `connecting with since=${this.since}`);
+    this.conn = client.subscribe(this.options.sessionId, {
+      since: this.since,
+      // 1000: the server closed the session's stream (e.g. it was deleted): it may come back.
+      retryOn: [1000, SESSION_NOT_FOUND],
+      refreshToken: Boolean(tokenOf),
+      backoffMs: BACKOFF_MIN_MS,
+      maxBackoffMs: BACKOFF_MAX_MS,
+      closeDelayMs: {
+        [SLOW_SUBSCRIBER]: 0,
+        [SESSION_NOT_FOUND]: BACKOFF_MAX_MS / 2,
+        [LIMIT_REACHED]: (attempt) => 4 * Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt),
+      },
+      probe: this.options.probe,
+      serverLastSeq: this.options.serverLastSeq,
+      on: {
+        open: () => this.#state("open", `live (resumed after seq ${this.lastSeq})`),
+        event: (e) => this.options.onEvent(e),
+        error: (e) => {
+          if (e.kind !== "server") return; // a failed reconnect: reported by `reconnecting`
+          const prefix = `${e.code}: `;
+          const message = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+          this.options.onError?.({ code: e.code, message, recoverable: e.recoverable });
+        },
+        reset: () => this.options.onReset?.(),
+        reconnecting: ({ code, delayMs, fresh }) => {
+          if (fresh) return this.#state("reconnecting", `the token expired (4401); reconnecting with a fresh one`);
+          const why = code === SLOW_SUBSCRIBER
+            ? "fell behind (4408)"
+            : code === LIMIT_REACHED
+            ? "too many subscribers (4429)"
+            : code === SESSION_NOT_FOUND
+            ? "the server does not know this session (4404)"
+            : `connection lost (${code})`;
+          this.#state(
+            "reconnecting",
+            `${why}; reconnecting with since=${this.lastSeq} in ${(delayMs / 1000).toFixed(1)} s`,
+          );
+        },
+        failed: (e) => {
+          if (this.closed) return;
+          if (e.closeCode !== undefined && FATAL_CLOSE.has(e.closeCode) && e.kind === "closed") {
+            return this.#state("failed", `events socket refused: ${e.closeCode} ${FATAL_CLOSE.get(e.closeCode)}`);
+          }
+          if (e.code === "unauthorized" && /^no token/.test(e.message)) {
+            return this.#state("failed", `no token for the events socket: ${e.message.slice(10)}; log in again`);
+          }
+          if (e.code === "unauthorized" || e.closeCode === 4401) {
+            return this.#state("failed", "the events token expired or is no longer valid; ask for a new link");
+          }
+          this.#state("failed", `events socket refused: ${e.message}`);
+        },
+      },
+    });
   }
 
   /** Closes for good. */
   close() {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.ws?.close(1000, "bye");
+    void this.conn?.end();
     this.#state("closed", "closed");
-  }
-
-  /**
-   * A restarted server without a store numbers a session's events from 1 again; resuming with an
-   * old since would silently skip them. GET /v1/sessions (admin) tells the session's last seq.
-   */
-  async #checkServerHistory() {
-    let last;
-    try {
-      last = await this.options.serverLastSeq?.();
-    } catch {
-      return; // Server still down: the socket attempt fails too and backs off.
-    }
-    if (last !== undefined && last < this.lastSeq) {
-      this.lastSeq = 0;
-      this.options.onReset?.();
-    }
   }
 
   #state(state, detail) {
