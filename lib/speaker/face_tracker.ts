@@ -7,8 +7,11 @@
  * `maxMissedMs` is dropped (its id is never reused).
  */
 
-/** A box normalised to the frame: [x, y, width, height], all in [0, 1]. */
-export type Box = [number, number, number, number];
+import { type Box, iou } from "../face/server_faces_tracker.ts";
+
+/** A box normalised to the frame: [x, y, width, height], all in [0, 1] (shared with the video socket's tracker). */
+export type { Box };
+export { iou };
 
 /** Options for {@linkcode FaceTracker}. */
 export interface FaceTrackerOptions {
@@ -26,15 +29,6 @@ interface Track {
   id: number;
   box: Box;
   lastMs: number;
-}
-
-/** Intersection over union of two boxes. */
-export function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a[0], b[0]), y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]), y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 function centreShift(a: Box, b: Box): number {

@@ -26,20 +26,14 @@ import { decodeAudio } from "../../lib/media/decode.ts";
 import { listClips } from "../../lib/testing/data.ts";
 import { Engine } from "../../lib/engine/engine.ts";
 import { EMOTIONS } from "../../lib/emotion/labels.ts";
+import { RAVDESS_LABELS } from "../voice/corpus.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** RAVDESS emotion code → project label (calm → neutral). */
-const RAVDESS_EMOTION: Record<string, string> = {
-  "01": "neutral",
-  "02": "neutral",
-  "03": "happy",
-  "04": "sad",
-  "05": "angry",
-  "06": "fearful",
-  "07": "disgusted",
-  "08": "surprised",
-};
+/** RAVDESS emotion code → project label (calm → neutral), as the voice corpus reader maps it. */
+const RAVDESS_EMOTION: Record<string, string> = Object.fromEntries(
+  Object.entries(RAVDESS_LABELS).map(([code, [, label]]) => [code, label]),
+);
 
 /** Letter names pocketsphinx may write for a spoken letter (CMUdict spellings of the letter's sound). */
 const LETTER_NAMES: Record<string, string> = {

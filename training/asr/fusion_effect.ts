@@ -16,18 +16,13 @@ import { argmaxLabel } from "../../lib/emotion/labels.ts";
 import { fuse } from "../../lib/fusion/fuse.ts";
 import type { Modality, ModalityEstimate } from "../../lib/modality/estimate.ts";
 import { listClips } from "../../lib/testing/data.ts";
+import { RAVDESS_LABELS } from "../voice/corpus.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const RAVDESS_EMOTION: Record<string, string> = {
-  "01": "neutral",
-  "02": "neutral",
-  "03": "happy",
-  "04": "sad",
-  "05": "angry",
-  "06": "fearful",
-  "07": "disgusted",
-  "08": "surprised",
-};
+/** RAVDESS emotion code → project label (calm → neutral), as the voice corpus reader maps it. */
+const RAVDESS_EMOTION: Record<string, string> = Object.fromEntries(
+  Object.entries(RAVDESS_LABELS).map(([code, [, label]]) => [code, label]),
+);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 function estimate(modality: Modality, e: Record<string, any>, coverage?: number): ModalityEstimate {
