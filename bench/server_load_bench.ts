@@ -13,8 +13,11 @@
  *   deno task bench server_load            (default N = 16, 32, 64, 96, 128; 20 s each)
  *   BENCH_N=64 BENCH_SECONDS=30 deno task bench server_load
  *   BENCH_ASR=on deno task bench server_load   (speech recognition on; off by default)
+ *   BENCH_PROFILE=1 BENCH_N=64 deno task bench server_load   (adds the server main thread's CPU
+ *     profile over the measured window: self time by function and by file)
  */
 import { decodeAudio } from "../lib/media/decode.ts";
+import { type ProfileSummary, sampleProfile, summarise } from "./cpu_profile.ts";
 import { resolveSegmenterOptions } from "../lib/segment/vad_segmenter.ts";
 import { DATA_DIR, listClips } from "../lib/testing/data.ts";
 import { toPcm16 } from "../lib/testing/ws_client.ts";
@@ -22,6 +25,7 @@ import { toPcm16 } from "../lib/testing/ws_client.ts";
 const NS = (Deno.env.get("BENCH_N") ?? "16,32,64,96,128").split(",").map(Number);
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 20);
 const WARMUP_MS = 3000;
+const PROFILE = Boolean(Deno.env.get("BENCH_PROFILE"));
 const PER_SESSION = 8;
 const FRAME = 320; // 20 ms at 16 kHz
 const seg = resolveSegmenterOptions();
@@ -53,6 +57,33 @@ function procCpuMs(pid: number): number {
   return ticks * 10; // USER_HZ = 100 on Linux
 }
 
+/** CPU ms of each thread of a process, by thread id, with its name (Linux /proc). */
+function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+      const name = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
+      const stat = raw.slice(raw.lastIndexOf(") ") + 2).split(" ");
+      out.set(t.name, { name, ms: (Number(stat[11]) + Number(stat[12])) * 10 });
+    } catch { /* thread ended */ }
+  }
+  return out;
+}
+
+/** Per-thread CPU between two samples, as % of one core, busiest first (threads under 1 % summed by name). */
+function threadShares(a: Map<string, { name: string; ms: number }>, b: Map<string, { name: string; ms: number }>, wallMs: number) {
+  const rows: { thread: string; cpuPct: number }[] = [];
+  const small = new Map<string, number>();
+  for (const [tid, t] of b) {
+    const pctCore = (t.ms - (a.get(tid)?.ms ?? 0)) / wallMs * 100;
+    if (pctCore >= 1) rows.push({ thread: `${t.name}#${tid}`, cpuPct: Math.round(pctCore * 10) / 10 });
+    else small.set(t.name, (small.get(t.name) ?? 0) + pctCore);
+  }
+  for (const [name, v] of small) if (v > 0) rows.push({ thread: `${name} (others)`, cpuPct: Math.round(v * 10) / 10 });
+  return rows.sort((x, y) => y.cpuPct - x.cpuPct);
+}
+
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -68,6 +99,7 @@ async function startServer(port: number): Promise<Deno.ChildProcess> {
       "run",
       "--allow-all",
       ...(Deno.env.get("BENCH_V8") ? [`--v8-flags=${Deno.env.get("BENCH_V8")}`] : []),
+      ...(PROFILE ? [`--inspect=127.0.0.1:${port + 1}`] : []),
       new URL("../main.ts", import.meta.url).pathname,
       "serve",
       "--port",
@@ -158,16 +190,16 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
     );
     socks.push(ws);
   }
-  if (Deno.env.get("BENCH_THREADS")) {
-    setTimeout(() => {
-      const out = new Deno.Command("/tmp/threads.sh", { args: [String(pid)] }).outputSync();
-      console.log(new TextDecoder().decode(out.stdout));
-    }, 8000);
-  }
   const health0 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
   const cpu0 = procCpuMs(pid);
+  const threads0 = threadCpuMs(pid);
   const t0 = performance.now();
   const frames = Math.floor(SECONDS * 1000 / 20);
+  const profiled: Promise<ProfileSummary> | undefined = PROFILE
+    ? new Promise((r) => setTimeout(r, WARMUP_MS)).then(() =>
+      sampleProfile(`127.0.0.1:${port + 1}`, SECONDS * 1000 - WARMUP_MS - 1000)
+    ).then((p) => summarise(p))
+    : undefined;
   let maxLag = 0;
   for (let f = 0; f < frames; f++) {
     const due = t0 + f * 20;
@@ -186,10 +218,12 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   // Long enough for the last utterances' final estimates.
   await new Promise((r) => setTimeout(r, 2000));
   const cpuMs = procCpuMs(pid) - cpu0;
+  const threads = threadShares(threads0, threadCpuMs(pid), performance.now() - t0);
   const health1 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
   for (const ws of socks) ws.close();
   for (const ws of subs) ws.close();
   const vad0 = health0.inference.vad, vad1 = health1.inference.vad;
+  const profile = await profiled;
   const vadItems = vad1.items - vad0.items; // requests (one per stream per round trip)
   const audioS = n * wallMs / 1000;
   return {
@@ -211,6 +245,8 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
     clientMaxLagMs: Math.round(maxLag),
     errors,
     errorMessages,
+    threads,
+    ...(profile ? { profile } : {}),
   };
 }
 
