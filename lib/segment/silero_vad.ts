@@ -14,6 +14,20 @@ export const VAD_FRAME_SAMPLES = 512;
 export const VAD_CONTEXT_SAMPLES = 64;
 /** Floats in one stream's recurrent state ([2, 1, 128]). */
 export const VAD_STATE_SIZE = 256;
+/**
+ * Silence gate: a frame whose level (RMS of its 512 new samples) is below this, in dBFS, is not
+ * given to the model when the stream is already in silence (the previous frame's probability
+ * below {@linkcode SILENCE_GATE_MAX_PROB}); it counts as probability 0 and the recurrent state is
+ * kept. −60 dBFS is 20 dB below the quietest acted speech in the corpora (about −39 dBFS) and
+ * at the level of a quiet room's noise floor; digital silence (muted or idle call-bot tracks)
+ * is always gated. Frames after speech are never gated until the model itself has fallen
+ * silent, so its hangover (the probability decaying over the first silent frames) is kept.
+ */
+export const SILENCE_GATE_DBFS = -60;
+/** The gate applies only after a frame the model scored below this. */
+export const SILENCE_GATE_MAX_PROB = 0.1;
+/** Mean square of a frame at the gate level. */
+const GATE_MEAN_SQUARE = 10 ** (SILENCE_GATE_DBFS / 10);
 
 /** Default location of the model file inside node_modules. */
 export function defaultVadModelPath(): string {
@@ -41,6 +55,8 @@ export interface SileroVadOptions {
 /** The loaded Silero model with its shared batch queue. */
 export class SileroVad {
   readonly scheduler: BatchScheduler<VadRequest, Float32Array>;
+  /** Frames answered by the silence gate without the model, over every stream. */
+  gatedFrames = 0;
 
   private constructor(readonly backend: VadBackend, scheduler: BatchSchedulerOptions = {}) {
     this.scheduler = new BatchScheduler((reqs) => this.backend.run(reqs), {
@@ -80,6 +96,8 @@ export class SileroVad {
 /** A frame waiting for the model (or a skipped one, reported as silence). */
 interface QueuedFrame {
   input: Float32Array | null;
+  /** Below the silence gate's level. */
+  quiet: boolean;
   onProb: (prob: number) => void;
   onError: (err: unknown) => void;
 }
@@ -98,12 +116,20 @@ export class VadStream {
   #queue: QueuedFrame[] = [];
   #inFlight = 0; // frames in the request being run
   #idle: (() => void)[] = [];
+  /** The last probability the model gave (1 before any: a stream starts ungated). */
+  #lastProb = 1;
 
   /**
    * @param maxPendingFrames frames allowed to wait for the model (default 94 ≈ 3 s of audio)
    * @param direct run at once instead of through the shared batch queue (offline use)
+   * @param gate skip the model on quiet frames in silence ({@linkcode SILENCE_GATE_DBFS}); default true
    */
-  constructor(private readonly vad: SileroVad, readonly maxPendingFrames = 94, readonly direct = false) {}
+  constructor(
+    private readonly vad: SileroVad,
+    readonly maxPendingFrames = 94,
+    readonly direct = false,
+    readonly gate = true,
+  ) {}
 
   /** Frames queued or running. */
   get pendingFrames(): number {
@@ -128,7 +154,10 @@ export class VadStream {
       this.#fill += take;
       i += take;
       if (this.#fill === VAD_FRAME_SAMPLES) {
-        this.#queue.push({ input: this.#frame.slice(), onProb, onError });
+        let e = 0;
+        for (let k = VAD_CONTEXT_SAMPLES; k < this.#frame.length; k++) e += this.#frame[k] * this.#frame[k];
+        const quiet = this.gate && e < GATE_MEAN_SQUARE * VAD_FRAME_SAMPLES;
+        this.#queue.push({ input: this.#frame.slice(), quiet, onProb, onError });
         // The last 64 samples of this frame are the next frame's context.
         this.#frame.copyWithin(0, VAD_FRAME_SAMPLES, VAD_FRAME_SAMPLES + VAD_CONTEXT_SAMPLES);
         this.#fill = 0;
@@ -148,7 +177,7 @@ export class VadStream {
     const frames = Math.floor(total / VAD_FRAME_SAMPLES);
     this.#fill = total % VAD_FRAME_SAMPLES;
     this.#frame.fill(0);
-    for (let k = 0; k < frames; k++) this.#queue.push({ input: null, onProb, onError: () => {} });
+    for (let k = 0; k < frames; k++) this.#queue.push({ input: null, quiet: true, onProb, onError: () => {} });
     this.#pump();
   }
 
@@ -157,6 +186,7 @@ export class VadStream {
     this.#state.fill(0);
     this.#frame.fill(0);
     this.#fill = 0;
+    this.#lastProb = 1;
   }
 
   #whenIdle(): Promise<void> {
@@ -166,8 +196,17 @@ export class VadStream {
 
   #pump(): void {
     if (this.#inFlight > 0) return;
-    // Skipped frames at the head are reported at once, in order.
-    while (this.#queue.length && this.#queue[0].input === null) this.#queue.shift()!.onProb(0);
+    // Skipped frames at the head are reported at once, in order; so are quiet frames while the
+    // stream is in silence (the silence gate). Every earlier frame has its probability here.
+    for (;;) {
+      const head = this.#queue[0];
+      if (!head) break;
+      if (head.input === null) this.#queue.shift()!.onProb(0);
+      else if (head.quiet && this.#lastProb < SILENCE_GATE_MAX_PROB) {
+        this.vad.gatedFrames++;
+        this.#queue.shift()!.onProb(0);
+      } else break;
+    }
     let n = 0;
     while (n < this.#queue.length && this.#queue[n].input !== null) n++;
     if (n === 0) {
@@ -183,6 +222,7 @@ export class VadStream {
     (this.direct ? this.vad.inferNow(req) : this.vad.infer(req)).then(
       (probs) => {
         this.#inFlight = 0;
+        this.#lastProb = probs[n - 1];
         batch.forEach((f, k) => f.onProb(probs[k]));
       },
       (err) => {

@@ -74,7 +74,7 @@ export function createApp(engine: Engine, registry: SessionRegistry, options: Ap
       unavailable: engine.unavailable,
       executionProvider: engine.vad.backend.executionProvider,
       inference: {
-        vad: { ...engine.vad.scheduler.stats, model: engine.vad.backend.stats },
+        vad: { ...engine.vad.scheduler.stats, model: engine.vad.backend.stats, gatedFrames: engine.vad.gatedFrames },
         // server-side faces of video sockets: frames measured, dropped (overloaded), undecodable…
         ...(video.faces ? { videoFaces: video.faces.stats } : {}),
       },
