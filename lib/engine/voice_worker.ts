@@ -33,6 +33,16 @@ scope.onmessage = async (e: MessageEvent) => {
       case "push":
         streams.get(m.stream)?.push(m.samples);
         break;
+      case "push_many": {
+        // Audio of several streams gathered by the pool: lengths[i] samples of streams[i], in order.
+        let o = 0;
+        for (let i = 0; i < m.streams.length; i++) {
+          const n = m.lengths[i];
+          streams.get(m.streams[i])?.push(m.samples.subarray(o, o + n));
+          o += n;
+        }
+        break;
+      }
       case "gap":
         streams.get(m.stream)?.skip(m.samples);
         break;

@@ -21,6 +21,13 @@ const HOP_SAMPLES = 160;
 const SAMPLES_PER_MS = 16;
 /** Pushed samples between two backlog marks (≈ 1 s of one stream's audio). */
 const MARK_EVERY_SAMPLES = 16000;
+/**
+ * Audio of every stream is gathered for this long and posted as one message: one structured
+ * clone and one worker wake-up per interval instead of one per 20 ms chunk per participant.
+ * Any other message (an analysis, a gap, a release) first posts what was gathered, so the
+ * worker always sees the audio before a request about it.
+ */
+const PUSH_COALESCE_MS = 10;
 
 /** A voice request failed because the worker died, hung, restarted or was closed. */
 export class VoiceWorkerError extends Error {
@@ -65,6 +72,10 @@ export class VoiceWorkerPool {
   #handledSamples = 0;
   #nextMark = MARK_EVERY_SAMPLES;
   #shedSamples = 0;
+  /** Audio gathered for the next batched push: stream ids and their samples, in order. */
+  #outbox: { stream: number; samples: Float32Array }[] = [];
+  #outboxSamples = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   readonly maxLagMs: number;
   readonly timeoutMs: number;
   readonly maxPending: number;
@@ -140,6 +151,7 @@ export class VoiceWorkerPool {
   }
 
   #attach(worker: Worker): void {
+    this.#dropOutbox();
     this.#worker = worker;
     this.#postedSamples = this.#handledSamples = 0;
     this.#nextMark = MARK_EVERY_SAMPLES;
@@ -189,6 +201,37 @@ export class VoiceWorkerPool {
     });
   }
 
+  /** Posts the gathered audio as one message (streams, lengths and one transferred buffer). */
+  #flush(): void {
+    if (this.#flushTimer !== undefined) (clearTimeout(this.#flushTimer), this.#flushTimer = undefined);
+    if (this.#outbox.length === 0) return;
+    const streams = new Int32Array(this.#outbox.length);
+    const lengths = new Int32Array(this.#outbox.length);
+    const samples = new Float32Array(this.#outboxSamples);
+    let o = 0;
+    this.#outbox.forEach((e, i) => {
+      streams[i] = e.stream;
+      lengths[i] = e.samples.length;
+      samples.set(e.samples, o);
+      o += e.samples.length;
+    });
+    this.#outbox = [];
+    this.#outboxSamples = 0;
+    this.#worker.postMessage({ type: "push_many", streams, lengths, samples }, [samples.buffer]);
+  }
+
+  #dropOutbox(): void {
+    if (this.#flushTimer !== undefined) (clearTimeout(this.#flushTimer), this.#flushTimer = undefined);
+    this.#outbox = [];
+    this.#outboxSamples = 0;
+  }
+
+  /** Posts a message after the audio gathered before it. */
+  #post(msg: Record<string, unknown>): void {
+    this.#flush();
+    this.#worker.postMessage(msg);
+  }
+
   #rejectAll(err: Error): void {
     for (const p of this.#pending.values()) (clearTimeout(p.timer), p.reject(err));
     this.#pending.clear();
@@ -210,7 +253,7 @@ export class VoiceWorkerPool {
         this.#fail(worker, "voice worker did not answer");
       }, this.timeoutMs);
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      worker.postMessage({ ...msg, id });
+      this.#post({ ...msg, id });
     });
   }
 
@@ -219,7 +262,7 @@ export class VoiceWorkerPool {
     const stream = this.#nextStream++;
     const state = { pushed: 0 };
     this.#streams.set(stream, state);
-    if (this.#ready && !this.#closed) this.#worker.postMessage({ type: "open", stream });
+    if (this.#ready && !this.#closed) this.#post({ type: "open", stream });
     return {
       push: (samples: Float32Array) => {
         state.pushed += samples.length;
@@ -228,22 +271,23 @@ export class VoiceWorkerPool {
         if (this.lagMs > this.maxLagMs) {
           // The worker is behind: it skips this audio (cheap) instead of analysing it.
           this.#shedSamples += samples.length;
-          this.#worker.postMessage({ type: "gap", stream, samples: samples.length });
+          this.#post({ type: "gap", stream, samples: samples.length });
           return;
         }
-        const copy = samples.slice();
-        this.#worker.postMessage({ type: "push", stream, samples: copy }, [copy.buffer]);
+        this.#outbox.push({ stream, samples: samples.slice() });
+        this.#outboxSamples += samples.length;
+        this.#flushTimer ??= setTimeout(() => (this.#flushTimer = undefined, this.#flush()), PUSH_COALESCE_MS);
         this.#postedSamples += samples.length;
         if (this.#postedSamples >= this.#nextMark) {
           this.#nextMark = this.#postedSamples + MARK_EVERY_SAMPLES;
-          this.#worker.postMessage({ type: "mark", samples: this.#postedSamples });
+          this.#post({ type: "mark", samples: this.#postedSamples });
         }
       },
       analyze: (span: AnalysisSpan) => this.#request<ModalityEstimate | null>({ type: "analyze", stream, span }),
       summary: (span: AnalysisSpan) => this.#request<object | null>({ type: "summary", stream, span }),
       release: () => {
         this.#streams.delete(stream);
-        if (this.#ready && !this.#closed) this.#worker.postMessage({ type: "release", stream });
+        if (this.#ready && !this.#closed) this.#post({ type: "release", stream });
       },
     };
   }
@@ -251,6 +295,7 @@ export class VoiceWorkerPool {
   /** Stops the worker; requests still waiting fail at once. */
   close(): void {
     this.#closed = true;
+    this.#dropOutbox();
     this.#worker.terminate();
     this.#rejectAll(new VoiceWorkerError("voice worker is closed"));
   }

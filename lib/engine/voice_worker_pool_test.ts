@@ -104,3 +104,40 @@ Deno.test("audio is shed, not queued without bound, when the voice worker falls 
   assert.equal(pool.shedSamples, 500 * 320 - (Math.floor((3000 * 16) / 320) + 1) * 320);
   pool.close();
 });
+
+Deno.test("audio of several streams gathered into batched pushes gives each stream its own estimate", opts, async () => {
+  const { decodeAudio } = await import("../media/decode.ts");
+  const { DATA_DIR } = await import("../testing/data.ts");
+  const { VoiceModel, VoiceStream } = await import("../voice/mod.ts");
+  const clips = await Promise.all(
+    ["03-01-05-02-01-01-01", "03-01-03-01-02-01-01"].map((c) => decodeAudio(`${DATA_DIR}/voice/ravdess/Actor_01/${c}.flac`)),
+  );
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { timeoutMs: 20_000 });
+  const model = await VoiceModel.load(DEFAULT_MODELS_DIR);
+  try {
+    const stages = clips.map(() => pool.open());
+    const n = Math.min(...clips.map((c) => c.length));
+    // Interleaved 20 ms chunks, as live participants send them; an analysis of stream 0 half-way
+    // must see exactly the audio pushed before it.
+    const half = Math.floor(n / 2 / 320) * 320;
+    for (let o = 0; o < half; o += 320) clips.forEach((c, i) => stages[i].push(c.subarray(o, o + 320)));
+    const early = await stages[0].analyze({ utteranceId: "a", startMs: 0, endMs: half / 16, final: false });
+    for (let o = half; o + 320 <= n; o += 320) clips.forEach((c, i) => stages[i].push(c.subarray(o, o + 320)));
+    const endMs = Math.floor(n / 320) * 20;
+    const got = await Promise.all(stages.map((s) => s.analyze({ utteranceId: "b", startMs: 0, endMs, final: true })));
+    const expected = async (c: Float32Array, to: number, endAt: number) => {
+      const s = new VoiceStream(model);
+      s.push(c.subarray(0, to));
+      return await s.analyze({ utteranceId: "x", startMs: 0, endMs: endAt, final: true });
+    };
+    const e0 = await expected(clips[0], half, half / 16);
+    assert.deepEqual(early?.probs, e0?.probs);
+    for (let i = 0; i < clips.length; i++) {
+      const e = await expected(clips[i], Math.floor(n / 320) * 320, endMs);
+      assert.ok(got[i] && e, "both estimate");
+      got[i]!.probs.forEach((p, k) => assert.ok(Math.abs(p - e!.probs[k]) < 1e-6, `stream ${i} class ${k}: ${p} vs ${e!.probs[k]}`));
+    }
+  } finally {
+    pool.close();
+  }
+});
