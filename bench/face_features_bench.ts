@@ -10,7 +10,7 @@ import { FACE_FEATURE_DIM, faceFeatures } from "../lib/face/face_features.ts";
 import { FaceModel } from "../lib/face/face_model.ts";
 import { FaceStream } from "../lib/face/face_stream.ts";
 import type { FaceFrame } from "../lib/face/face_frame.ts";
-import { parsePpmStream } from "../lib/face/face_extractor.ts";
+import { parsePpmStream } from "../lib/offline/face_extractor.ts";
 import { HeadlessFace } from "../lib/face/headless_face.ts";
 
 const frames: FaceFrame[] = JSON.parse(

@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import type { AsrOptions } from "../asr/create_recognizer.ts";
 import type { Recognizer } from "../asr/recognizer.ts";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
-import { FaceExtractor } from "../face/face_extractor.ts";
-import { MultiFaceExtractor } from "../speaker/multi_face_extractor.ts";
+import { FaceExtractor } from "../offline/face_extractor.ts";
+import { MultiFaceExtractor } from "../offline/multi_face_extractor.ts";
 import { ItemAnalyzer, type ItemResult } from "./item_analyzer.ts";
 import { analyzeRecording } from "./recording_analyzer.ts";
 import { groupByDialogue, readManifest } from "./manifest.ts";
@@ -72,7 +72,7 @@ function lazyExtractor(engine: Engine, modelPath: string | undefined, fps: numbe
 
 /**
  * Lazily opened multi-face extractor for file mode (25 fps: mouth movement needs it, see
- * lib/speaker/multi_face_extractor.ts); null when face analysis cannot run.
+ * lib/offline/multi_face_extractor.ts); null when face analysis cannot run.
  */
 function lazyMultiFace(engine: Engine, modelPath: string | undefined, maxFaces: number) {
   let opening: Promise<MultiFaceExtractor | null> | undefined;

@@ -5,7 +5,7 @@ import { runAnalyze } from "./analyze.ts";
 import { EMOTIONS } from "../emotion/labels.ts";
 import { Engine } from "../engine/engine.ts";
 import { sideBySide } from "../speaker/composite.ts";
-import { MultiFaceExtractor } from "../speaker/multi_face_extractor.ts";
+import { MultiFaceExtractor } from "../offline/multi_face_extractor.ts";
 import { analyzeRecording } from "./recording_analyzer.ts";
 
 Deno.test("analyze --manifest returns one line per item in order, errors as lines", {

@@ -11,7 +11,7 @@ import { withAsrCoverage } from "../asr/asr_coverage.ts";
 import type { Recognizer } from "../asr/recognizer.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { FaceStage, TextStage, VoiceStage } from "../engine/stages.ts";
-import type { FaceExtractor } from "../face/face_extractor.ts";
+import type { FaceExtractor } from "../offline/face_extractor.ts";
 import { summarizeEmotion } from "../fusion/emotion_summary.ts";
 import { decodeAudio } from "../media/decode.ts";
 import { probeMedia } from "../media/probe.ts";

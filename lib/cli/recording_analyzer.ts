@@ -1,6 +1,6 @@
 /**
  * `analyze FILE`: one recording through the live pipeline, one participant per person in it.
- * Faces are tracked (lib/speaker/multi_face_extractor.ts) and utterances found by the same VAD;
+ * Faces are tracked (lib/offline/multi_face_extractor.ts) and utterances found by the same VAD;
  * with several faces each utterance goes to the face whose mouth moves with it, with audio only
  * and several voices to its voice (lib/speaker/speaker_routing.ts). Each person's participant
  * gets the recording's audio with everyone else's utterances silenced and their own face frames,
@@ -14,7 +14,7 @@ import { probeMedia } from "../media/probe.ts";
 import type { SessionEvent } from "../protocol/events.ts";
 import { detectUtterances } from "../segment/utterance_detector.ts";
 import { Session } from "../session/session.ts";
-import { faceStreams, type MultiFaceExtractor, type MultiFaceFrame } from "../speaker/multi_face_extractor.ts";
+import { faceStreams, type MultiFaceExtractor, type MultiFaceFrame } from "../offline/multi_face_extractor.ts";
 import { maskOutside, routeSpeakers, speakerField, type SpeakerRoute } from "../speaker/speaker_routing.ts";
 import { meanBox } from "../speaker/speaker_timeline.ts";
 

@@ -7,10 +7,27 @@
  * `maxMissedMs` is dropped (its id is never reused).
  */
 
+import type { FaceFrame } from "../face/face_frame.ts";
 import { type Box, iou } from "../face/server_faces_tracker.ts";
 
 /** A box normalised to the frame: [x, y, width, height], all in [0, 1] (shared with the video socket's tracker). */
 export type { Box };
+
+/** One tracked face in one frame. */
+export interface TrackedFaceFrame {
+  faceId: number;
+  /** [x, y, w, h] normalised to the frame. */
+  box: Box;
+  /** The face's measurements (present: true), timeMs of the frame. */
+  frame: FaceFrame;
+}
+
+/** One decoded frame's faces. */
+export interface MultiFaceFrame {
+  timeMs: number;
+  faces: TrackedFaceFrame[];
+}
+
 export { iou };
 
 /** Options for {@linkcode FaceTracker}. */

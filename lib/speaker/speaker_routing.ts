@@ -7,7 +7,7 @@
  * statistics, shifts and text context are that person's alone.
  */
 import type { Box } from "./face_tracker.ts";
-import type { MultiFaceFrame } from "./multi_face_extractor.ts";
+import type { MultiFaceFrame } from "./face_tracker.ts";
 import { attributeSpans } from "./speaker_timeline.ts";
 import { VoiceChangeDetector, type VoiceChangeOptions } from "./voice_change.ts";
 

@@ -4,7 +4,7 @@
  * previous decision serving as a fallback for the next.
  */
 import type { Box } from "./face_tracker.ts";
-import type { MultiFaceFrame } from "./multi_face_extractor.ts";
+import type { MultiFaceFrame } from "./face_tracker.ts";
 import {
   attributeSpeaker,
   type Attribution,

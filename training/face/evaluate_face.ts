@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { softmax } from "../../lib/emotion/affect.ts";
 import { EMOTIONS } from "../../lib/emotion/labels.ts";
-import { defaultFaceCacheDir } from "../../lib/face/fer_cache.ts";
+import { defaultFaceCacheDir } from "../../lib/offline/fer_cache.ts";
 import { FACE_FEATURE_DIM } from "../../lib/face/face_features.ts";
 import { FaceModel } from "../../lib/face/face_model.ts";
 

@@ -14,7 +14,7 @@ import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
 import { HeadlessFace } from "../../lib/face/headless_face.ts";
 import { CROP_SIZE } from "../../static/face/pixel_crop.js";
-import { defaultFaceCacheDir, encodeRecord, EXTRACTION_ATTEMPTS, RECORD } from "../../lib/face/fer_cache.ts";
+import { defaultFaceCacheDir, encodeRecord, EXTRACTION_ATTEMPTS, RECORD } from "../../lib/offline/fer_cache.ts";
 
 const FER_SIZE = 48;
 const FER_PIXELS = FER_SIZE * FER_SIZE;

@@ -16,7 +16,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from face_model import FaceMlp, standardisation  # noqa: E402
 torch.set_num_threads(1)
-REC = 5 + 52 + 956  # lib/face/fer_cache.ts RECORD.length
+REC = 5 + 52 + 956  # lib/offline/fer_cache.ts RECORD.length
 CACHE = sys.argv[2] if len(sys.argv) > 2 else os.path.expanduser("~/.cache/affectstream/face")
 def load(split):
     files = sorted(glob.glob(os.path.join(CACHE, split, "*.f32")))

@@ -6,7 +6,7 @@
  * measurement of the same frames, for a clip's frames at 15 fps and at 640×480. Prints medians per frame in ms.
  */
 import { parseArgs } from "node:util";
-import { parsePpmStream } from "../../lib/face/face_extractor.ts";
+import { parsePpmStream } from "../../lib/offline/face_extractor.ts";
 import { HeadlessFace } from "../../lib/face/headless_face.ts";
 
 const { values } = parseArgs({

@@ -39,6 +39,17 @@ class PixelCnn(nn.Module):
         return self.head(self.dropout(x))
 
 
+class FlipAveraged(nn.Module):
+    """The mean of a model's logits on the crop and on its mirror image (exported as one graph)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, crop):
+        return 0.5 * (self.model(crop) + self.model(crop.flip(3)))
+
+
 def augment(x, rng_t):
     """Random horizontal flip, rotation ±10°, scale 0.9-1.1, shift ±3 px, gamma 0.7-1.4 of a [B,1,48,48] batch."""
     b = x.shape[0]

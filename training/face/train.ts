@@ -9,7 +9,7 @@
  * and the ONNX/PyTorch parity fixture.
  */
 import { parseArgs } from "node:util";
-import { decodeRecord, defaultFaceCacheDir, readSplitRecords, RECORD } from "../../lib/face/fer_cache.ts";
+import { decodeRecord, defaultFaceCacheDir, readSplitRecords, RECORD } from "../../lib/offline/fer_cache.ts";
 import { FACE_FEATURE_DIM, faceFeatures, type FeatureGap } from "../../lib/face/face_features.ts";
 import { parseFerLabels } from "../../lib/face/fer_labels.ts";
 

@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { EMOTIONS } from "../../lib/emotion/labels.ts";
-import { parsePpmStream } from "../../lib/face/face_extractor.ts";
+import { parsePpmStream } from "../../lib/offline/face_extractor.ts";
 import { FACE_FEATURE_DIM, faceFeatures } from "../../lib/face/face_features.ts";
 import type { FaceFrame } from "../../lib/face/face_frame.ts";
 import { FaceModel } from "../../lib/face/face_model.ts";

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { FaceModel } from "../../lib/face/face_model.ts";
-import { defaultFaceCacheDir } from "../../lib/face/fer_cache.ts";
+import { defaultFaceCacheDir } from "../../lib/offline/fer_cache.ts";
 import { writeHead } from "./head_predictions.ts";
 
 const { values } = parseArgs({

@@ -19,7 +19,7 @@ import { trimmedSpan } from "../../lib/segment/utterance_detector.ts";
 import { SileroVad } from "../../lib/segment/silero_vad.ts";
 import { DATA_DIR, listClips } from "../../lib/testing/data.ts";
 import { sideBySide } from "../../lib/speaker/composite.ts";
-import { MultiFaceExtractor } from "../../lib/speaker/multi_face_extractor.ts";
+import { MultiFaceExtractor } from "../../lib/offline/multi_face_extractor.ts";
 import { attributeSpans } from "../../lib/speaker/speaker_timeline.ts";
 import { VoiceChangeDetector, voicedFeatureFrames } from "../../lib/speaker/voice_change.ts";
 

@@ -3,8 +3,8 @@
  * `deno task train:face` reads: one float32 record per image, stored in chunk files under
  * `<cacheDir>/<split>/`, so extraction can resume after an interruption.
  */
-import type { FaceFrame } from "./face_frame.ts";
-import { MAX_LANDMARK_POINTS, NUM_BLENDSHAPES } from "./face_frame.ts";
+import type { FaceFrame } from "../face/face_frame.ts";
+import { MAX_LANDMARK_POINTS, NUM_BLENDSHAPES } from "../face/face_frame.ts";
 
 /** Record field offsets (in floats). */
 export const RECORD = {

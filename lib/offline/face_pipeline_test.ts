@@ -1,8 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { FaceExtractor } from "./face_extractor.ts";
-import { FaceModel } from "./face_model.ts";
-import { FaceStream } from "./face_stream.ts";
+import { FaceModel } from "../face/face_model.ts";
+import { FaceStream } from "../face/face_stream.ts";
 import { argmaxLabel } from "../emotion/labels.ts";
 import type { ModalityEstimate } from "../modality/estimate.ts";
 

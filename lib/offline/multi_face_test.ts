@@ -4,9 +4,9 @@ import { decodeAudio } from "../media/decode.ts";
 import { SileroVad } from "../segment/silero_vad.ts";
 import { trimmedSpan } from "../segment/utterance_detector.ts";
 import { DATA_DIR } from "../testing/data.ts";
-import { sideBySide } from "./composite.ts";
+import { sideBySide } from "../speaker/composite.ts";
 import { faceStreams, MultiFaceExtractor } from "./multi_face_extractor.ts";
-import { attributeSpans } from "./speaker_timeline.ts";
+import { attributeSpans } from "../speaker/speaker_timeline.ts";
 
 const MODEL = `${DATA_DIR}/models/face_landmarker.task`;
 

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { FaceExtractor } from "./face_extractor.ts";
-import { NUM_BLENDSHAPES, parseFaceFrame } from "./face_frame.ts";
+import { NUM_BLENDSHAPES, parseFaceFrame } from "../face/face_frame.ts";
 import { LANDMARK_SUBSET } from "../../static/face/landmark_subset.js";
 import { gunzipSync } from "node:zlib";
 import { EXTRACTION_ATTEMPTS, presentationsFor } from "./fer_cache.ts";

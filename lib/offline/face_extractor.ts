@@ -11,10 +11,10 @@
  * pixel model, when present in models/, scores the aligned crop in the page.
  */
 import { fileURLToPath } from "node:url";
-import { HeadlessFace } from "./headless_face.ts";
+import { HeadlessFace } from "../face/headless_face.ts";
 import { presentationsFor } from "./fer_cache.ts";
-import { DEFAULT_PIXEL_MODEL_NAME } from "./pixel_model.ts";
-import type { FaceFrame } from "./face_frame.ts";
+import { DEFAULT_PIXEL_MODEL_NAME } from "../face/pixel_model.ts";
+import type { FaceFrame } from "../face/face_frame.ts";
 
 /** Options for {@linkcode FaceExtractor.open}. */
 export interface FaceExtractorOptions {

@@ -5,10 +5,10 @@
  * by static/face/face_tracker.js's frameFromResult) plus its normalised box, and
  * {@linkcode FaceTracker} gives each face a `faceId` that is stable across frames.
  */
-import { parsePpmStream } from "../face/face_extractor.ts";
+import { parsePpmStream } from "./face_extractor.ts";
 import type { FaceFrame } from "../face/face_frame.ts";
 import { HeadlessFace } from "../face/headless_face.ts";
-import { type Box, FaceTracker } from "./face_tracker.ts";
+import { type Box, FaceTracker, type MultiFaceFrame, type TrackedFaceFrame } from "../speaker/face_tracker.ts";
 
 /** Options for {@linkcode MultiFaceExtractor.open}. */
 export interface MultiFaceExtractorOptions {
@@ -33,20 +33,7 @@ export interface MultiFaceExtractorOptions {
   tiling?: "images" | "always" | "never";
 }
 
-/** One tracked face in one frame. */
-export interface TrackedFaceFrame {
-  faceId: number;
-  /** [x, y, w, h] normalised to the frame. */
-  box: Box;
-  /** The face's measurements (present: true), timeMs of the frame. */
-  frame: FaceFrame;
-}
-
-/** One decoded frame's faces. */
-export interface MultiFaceFrame {
-  timeMs: number;
-  faces: TrackedFaceFrame[];
-}
+export type { MultiFaceFrame, TrackedFaceFrame };
 
 const FRAMES_PER_CALL = 16;
 
