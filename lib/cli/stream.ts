@@ -124,6 +124,15 @@ export async function runStream(o: StreamOptions): Promise<number> {
       : (err as Error).message;
 
   const onError = (where: string) => (err: ClientError) => log(`${where}: ${err.message}`);
+  // A dropped socket is reopened (the server sees a rejoin); the participant.left of the drop is not the end.
+  let left = false;
+  const reconnecting = (where: string) => (r: { attempt: number; delayMs: number; code: number; reason: string }) =>
+    log(`${where}: socket closed (${r.code} ${r.reason}); reconnecting in ${r.delayMs} ms (attempt ${r.attempt})`);
+  const reopened = (where: string) => (_ready: unknown, attempt: number) => {
+    if (attempt === 0) return;
+    log(`${where}: reconnected (the server counts it as a rejoin)`);
+    left = false;
+  };
   let ingest: IngestConnection | undefined;
   let video: VideoConnection | undefined;
   try {
@@ -132,14 +141,17 @@ export async function runStream(o: StreamOptions): Promise<number> {
         audio: { sampleRate: STREAM_SAMPLE_RATE, encoding: "pcm_s16le", channels: 1 },
         name: o.participantId,
         consent: o.consent,
-        on: { error: onError("ingest") },
+        reconnect: true,
+        on: { error: onError("ingest"), reconnecting: reconnecting("ingest"), open: reopened("ingest") },
       });
     }
     if (info.hasVideo) {
       video = await client.video(o.sessionId, o.participantId, {
         name: o.participantId,
         consent: o.consent,
-        on: { error: onError("video") },
+        reconnect: true,
+        timeOffsetMs: () => ingest?.timeOffsetMs ?? 0,
+        on: { error: onError("video"), reconnecting: reconnecting("video"), open: reopened("video") },
       });
     }
   } catch (err) {
@@ -147,7 +159,6 @@ export async function runStream(o: StreamOptions): Promise<number> {
     throw new Error(`cannot open the participant's sockets: ${hint(err)}`);
   }
   // After the sockets: the first authorised ingest creates the session; since=0 replays what came before.
-  let left = false;
   const events = await client.events(o.sessionId, {
     since: o.since ?? 0,
     on: {

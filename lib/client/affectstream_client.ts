@@ -73,12 +73,14 @@ export class AffectstreamClient {
   /** Opens a participant's ingest socket and waits for `ready`. */
   ingest(sessionId: string, participantId: string, options: IngestOptions = {}): Promise<IngestConnection> {
     const path = participantPath(sessionId, participantId, "ingest");
+    if (options.reconnect) return IngestConnection.open(this.#mediaUrl(path), options);
     return this.#openMedia((token) => IngestConnection.open(this.socketUrl(path, {}, token), options));
   }
 
   /** Opens a participant's video socket and waits for `ready`. */
   video(sessionId: string, participantId: string, options: VideoOptions = {}): Promise<VideoConnection> {
     const path = participantPath(sessionId, participantId, "video");
+    if (options.reconnect) return VideoConnection.open(this.#mediaUrl(path), options);
     return this.#openMedia((token) => VideoConnection.open(this.socketUrl(path, {}, token), options));
   }
 
@@ -99,6 +101,11 @@ export class AffectstreamClient {
     const path = `/v1/sessions/${encodeURIComponent(sessionId)}/events`;
     return async (since: number, fresh: boolean) =>
       this.socketUrl(path, { since: String(since) }, await this.getToken(fresh));
+  }
+
+  /** A media socket URL per (re)connect, with a fresh token after a 4401 close when a provider can mint one. */
+  #mediaUrl(path: string) {
+    return async (fresh: boolean) => this.socketUrl(path, {}, await this.getToken(fresh));
   }
 
   #eventsOptions(options: EventsOptions): EventsOptions {

@@ -2,7 +2,7 @@
  * The video socket of one participant: encoded frames (JPEG, PNG or WebP) with their time on the
  * participant's media clock; the server measures the faces.
  */
-import { MediaConnection, type MediaConnectionOptions } from "./media_connection.ts";
+import { MediaConnection, type MediaConnectionOptions, type MediaUrl } from "./media_connection.ts";
 
 /** Bytes of the timeMs header. */
 export const VIDEO_HEADER_BYTES = 8;
@@ -13,6 +13,11 @@ export interface VideoOptions extends MediaConnectionOptions {
   name?: string;
   /** The participant's consent, needed for a video-only participant unless the token carries it. */
   consent?: boolean;
+  /**
+   * Subtracted from every frame's timeMs: pass `() => ingest.timeOffsetMs` when the frames are
+   * timed on the same clock as an ingest connection that may reconnect. Default none.
+   */
+  timeOffsetMs?: () => number;
 }
 
 /** One video message: 8-byte little-endian float64 timeMs, then the encoded image. */
@@ -25,12 +30,15 @@ export function videoFrameMessage(timeMs: number, image: Uint8Array): Uint8Array
 
 /** An open video socket. */
 export class VideoConnection extends MediaConnection {
-  private constructor(url: string, options: VideoOptions) {
+  readonly #offset?: () => number;
+
+  private constructor(url: MediaUrl, options: VideoOptions) {
     super(url, options);
+    this.#offset = options.timeOffsetMs;
   }
 
-  /** Opens `url` (a full ws(s):// video URL) and waits for `ready`. */
-  static async open(url: string, options: VideoOptions = {}): Promise<VideoConnection> {
+  /** Opens `url` (a full ws(s):// video URL, or a function giving one per connect) and waits for `ready`. */
+  static async open(url: MediaUrl, options: VideoOptions = {}): Promise<VideoConnection> {
     const c = new VideoConnection(url, options);
     const hello = {
       type: "hello" as const,
@@ -44,6 +52,8 @@ export class VideoConnection extends MediaConnection {
   /** Sends one frame taken at `timeMs` on the participant's media clock. */
   async sendFrame(timeMs: number, image: Uint8Array): Promise<void> {
     if (!(Number.isFinite(timeMs) && timeMs >= 0)) throw new RangeError(`timeMs must be ≥ 0, got ${timeMs}`);
-    await this.sendRaw(videoFrameMessage(timeMs, image));
+    const t = timeMs - (this.#offset?.() ?? 0);
+    if (t < 0) return; // taken before the ingest socket it is timed against reconnected
+    await this.sendRaw(videoFrameMessage(t, image));
   }
 }

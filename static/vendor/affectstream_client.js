@@ -360,6 +360,13 @@ var EventsConnection = class _EventsConnection {
 };
 
 // lib/client/media_connection.ts
+var FINAL_CLOSES = /* @__PURE__ */ new Set([
+  1e3,
+  1008,
+  4400,
+  4403,
+  4404
+]);
 var MediaConnection = class {
   url;
   /** The server's `ready` message. */
@@ -372,20 +379,61 @@ var MediaConnection = class {
   #on;
   #fatal;
   #ending;
+  #hello;
+  #reconnect;
+  /** Successful reconnects so far. */
+  #reconnects;
+  /** Set while a reconnect is pending: resolves when a new socket is ready, rejects on giving up. */
+  #reopened;
+  #final;
+  #finalised;
   constructor(url, options) {
     this.url = url;
     this.errorCounts = {};
     this.#ending = false;
+    this.#reconnects = 0;
+    this.#final = Promise.withResolvers();
+    this.#finalised = false;
     this.o = resolveConnectionOptions(options);
     this.#endTimeoutMs = options.endTimeoutMs ?? 3e4;
     this.#on = options.on ?? {};
+    this.#reconnect = {
+      on: options.reconnect ?? false,
+      backoffMs: options.backoffMs ?? 250,
+      maxBackoffMs: options.maxBackoffMs ?? 1e4,
+      maxAttempts: options.maxAttempts ?? Infinity
+    };
+    if (!(this.#reconnect.backoffMs >= 0)) throw new RangeError("backoffMs must be \u2265 0");
+    if (!(this.#reconnect.maxBackoffMs >= this.#reconnect.backoffMs)) {
+      throw new RangeError("maxBackoffMs must be \u2265 backoffMs");
+    }
+    if (!(this.#reconnect.maxAttempts >= 1)) throw new RangeError("maxAttempts must be \u2265 1");
+    this.#final.promise.catch(() => {
+    });
+  }
+  /** Successful reconnects so far. */
+  get reconnects() {
+    return this.#reconnects;
+  }
+  /** Called after each successful reconnect, before `open` is reported (subclasses rebase clocks). */
+  onReconnected() {
   }
   /** Opens the socket, sends `hello` when given, and resolves on `ready`. */
   async connect(hello) {
+    this.#hello = hello;
+    await this.#openSocket(false, true);
+    this.#on.open?.(this.ready, 0);
+  }
+  async #openSocket(fresh, initial = false) {
+    const hello = this.#hello;
     let readyResolve, readyReject;
     const ready = new Promise((res, rej) => (readyResolve = res, readyReject = rej));
+    ready.catch(() => {
+    });
     const started = Date.now();
-    this.socket = await ManagedSocket.open(this.url, {
+    const url = typeof this.url === "string" ? this.url : await this.url(fresh);
+    let isReady = false;
+    const socket = await ManagedSocket.open(url, {
       message: (data) => {
         if (typeof data !== "string") return;
         let m;
@@ -407,20 +455,91 @@ var MediaConnection = class {
       },
       close: (code, reason) => {
         readyReject(this.#fatal ?? new ClientError("closed", `closed before ready (${code} ${reason})`, void 0, false, code));
-        this.#on.close?.(code, reason);
+        if (isReady && socket === this.socket) this.#dropped(code, reason);
+        else if (initial) this.#closeFinal(code, reason);
       }
     }, this.o);
-    if (hello) await this.socket.send(JSON.stringify(hello));
+    this.socket = socket;
+    if (hello) await socket.send(JSON.stringify(hello));
     const left = Math.max(1, this.o.openTimeoutMs - (Date.now() - started));
     try {
       this.ready = await withTimeout(ready, left, "waiting for ready");
+      isReady = true;
+      if (!socket.isOpen) throw new ClientError("closed", "closed right after ready");
     } catch (err) {
-      if (this.#fatal) await withTimeout(this.socket.closed, 1e3, "the server's close").catch(() => {
+      if (this.#fatal) await withTimeout(socket.closed, 1e3, "the server's close").catch(() => {
       });
-      await this.socket.close();
+      await socket.close();
       throw err;
     }
-    this.#on.open?.(this.ready);
+  }
+  /** The ready socket closed: reconnect when allowed, else close for good. */
+  #dropped(code, reason) {
+    const r = this.#reconnect;
+    if (!r.on || this.#ending || this.#fatal || FINAL_CLOSES.has(code)) return this.#closeFinal(code, reason);
+    const reopened = Promise.withResolvers();
+    reopened.promise.catch(() => {
+    });
+    this.#reopened = reopened.promise;
+    let attempt = 0;
+    let lastCode = code, lastReason = reason;
+    let freshUsed = false;
+    const tryAgain = () => {
+      if (this.#ending) {
+        reopened.reject(new ClientError("closed", "end() was called while reconnecting"));
+        return this.#closeFinal(lastCode, lastReason);
+      }
+      if (attempt >= r.maxAttempts) {
+        reopened.reject(new ClientError("closed", `gave up after ${attempt} reconnects (${lastCode} ${lastReason})`));
+        return this.#closeFinal(lastCode, lastReason);
+      }
+      const fresh = lastCode === 4401 && !freshUsed;
+      const delayMs = fresh ? 0 : Math.min(r.maxBackoffMs, r.backoffMs * 2 ** attempt);
+      attempt++;
+      this.#on.reconnecting?.({
+        attempt,
+        delayMs,
+        code: lastCode,
+        reason: lastReason
+      });
+      setTimeout(async () => {
+        if (fresh) freshUsed = true;
+        try {
+          await this.#openSocket(fresh);
+        } catch (err) {
+          const e = err;
+          lastCode = e.closeCode ?? 1006;
+          lastReason = e.message;
+          if (this.#fatal || FINAL_CLOSES.has(lastCode) || lastCode === 4401 && freshUsed) {
+            reopened.reject(this.#fatal ?? e);
+            return this.#closeFinal(lastCode, lastReason);
+          }
+          return tryAgain();
+        }
+        if (this.#ending) {
+          reopened.reject(new ClientError("closed", "end() was called while reconnecting"));
+          this.#reopened = void 0;
+          const c = await this.socket.close(1e3, "end");
+          return this.#closeFinal(c.code, c.reason);
+        }
+        this.#reconnects++;
+        this.#reopened = void 0;
+        this.onReconnected();
+        reopened.resolve();
+        this.#on.open?.(this.ready, this.#reconnects);
+      }, delayMs);
+    };
+    tryAgain();
+  }
+  #closeFinal(code, reason) {
+    if (this.#finalised) return;
+    this.#finalised = true;
+    this.#reopened = void 0;
+    this.#final.resolve({
+      code,
+      reason
+    });
+    this.#on.close?.(code, reason);
   }
   /** Whether the socket is open. */
   get isOpen() {
@@ -430,13 +549,18 @@ var MediaConnection = class {
   get bufferedAmount() {
     return this.socket.bufferedAmount;
   }
-  /** Resolves with the close code and reason once the socket closed. */
+  /** Resolves with the close code and reason once the connection closed for good (not on a drop it reconnects after). */
   get closed() {
-    return this.socket.closed;
+    return this.#final.promise;
+  }
+  /** Whether a reconnect is pending. */
+  get reconnecting() {
+    return this.#reopened !== void 0;
   }
   async sendRaw(data) {
     if (this.#fatal) throw this.#fatal;
     if (this.#ending) throw new ClientError("closed", "end() was called");
+    if (this.#reopened) await withTimeout(this.#reopened, this.o.drainTimeoutMs, "reconnecting");
     await this.socket.send(data);
   }
   /** Sends now or drops (returns false): closed, ending, after a fatal error, or buffer above the high-water mark. */
@@ -467,8 +591,12 @@ var MediaConnection = class {
       });
     }
     this.#ending = true;
+    if (!this.socket.isOpen && !this.#reopened) {
+      const c = await this.socket.closed;
+      this.#closeFinal(c.code, c.reason);
+    }
     try {
-      return await withTimeout(this.socket.closed, this.#endTimeoutMs, "end");
+      return await withTimeout(this.#final.promise, this.#endTimeoutMs, "end");
     } catch (err) {
       await this.socket.close(1e3, "end timed out");
       throw err;
@@ -477,7 +605,8 @@ var MediaConnection = class {
   /** Closes at once without `end` (the server flushes as for a disconnect). */
   async close() {
     this.#ending = true;
-    await this.socket.close();
+    const c = await this.socket.close();
+    this.#closeFinal(c.code, c.reason);
   }
 };
 function errorOf(m) {
@@ -487,11 +616,20 @@ function errorOf(m) {
 // lib/client/ingest_connection.ts
 var IngestConnection = class _IngestConnection extends MediaConnection {
   audio;
+  /** Bytes per ms of the announced audio format (0 without audio). */
+  #bytesPerMs;
+  #offeredBytes = 0;
+  #offsetMs = 0;
   constructor(url, options) {
     super(url, options);
     this.audio = options.audio;
+    const a = options.audio;
+    this.#bytesPerMs = a ? a.sampleRate / 1e3 * a.channels * (a.encoding === "f32le" ? 4 : 2) : 0;
   }
-  /** Opens `url` (a full ws(s):// ingest URL), sends hello and waits for `ready`. */
+  /**
+   * Opens `url` (a full ws(s):// ingest URL, or a function giving one per connect: `fresh` after
+   * a 4401 close), sends hello and waits for `ready`.
+   */
   static async open(url, options = {}) {
     const c = new _IngestConnection(url, options);
     const hello = {
@@ -503,19 +641,64 @@ var IngestConnection = class _IngestConnection extends MediaConnection {
     await c.connect(hello);
     return c;
   }
+  /** Audio offered so far (sent, or dropped while disconnected or congested), in ms: the caller's media clock. */
+  get offeredMs() {
+    return this.#bytesPerMs ? this.#offeredBytes / this.#bytesPerMs : 0;
+  }
+  /** Where the current socket's media clock started on the caller's clock, in ms (0 until a reconnect). */
+  get timeOffsetMs() {
+    return this.#offsetMs;
+  }
+  onReconnected() {
+    this.#offsetMs = this.offeredMs;
+  }
+  /** A face frame on the server's clock, or null when it lies before the current socket. */
+  #face(frame) {
+    if (this.#offsetMs === 0) return frame;
+    const timeMs = frame.timeMs - this.#offsetMs;
+    return timeMs < 0 ? null : {
+      ...frame,
+      timeMs
+    };
+  }
+  /** A transcript segment on the server's clock, or null when it ends before the current socket. */
+  #transcript(segment) {
+    const o = this.#offsetMs;
+    if (o === 0) return segment;
+    if (segment.endMs - o < 0) return null;
+    const at = (ms) => Math.max(0, ms - o);
+    return {
+      ...segment,
+      startMs: at(segment.startMs),
+      endMs: at(segment.endMs),
+      ...segment.words ? {
+        words: segment.words.map((w) => ({
+          ...w,
+          startMs: at(w.startMs),
+          endMs: at(w.endMs)
+        }))
+      } : {}
+    };
+  }
   /** Sends interleaved little-endian samples in the announced format (whole sample frames). */
   async sendAudio(bytes) {
-    await this.sendRaw(bytes);
+    try {
+      await this.sendRaw(bytes);
+    } finally {
+      this.#offeredBytes += bytes.byteLength;
+    }
   }
-  /** Sends one face message (measured by the caller, e.g. in the browser). */
+  /** Sends one face message (measured by the caller, e.g. in the browser); one from before a reconnect is dropped. */
   async sendFace(frame) {
-    await this.sendRaw(JSON.stringify(frame));
+    const f = this.#face(frame);
+    if (f) await this.sendRaw(JSON.stringify(f));
   }
-  /** Sends an interim or final transcript segment. */
+  /** Sends an interim or final transcript segment; one ending before a reconnect is dropped. */
   async sendTranscript(segment) {
-    await this.sendRaw(JSON.stringify({
+    const t = this.#transcript(segment);
+    if (t) await this.sendRaw(JSON.stringify({
       type: "transcript",
-      ...segment
+      ...t
     }));
   }
   /**
@@ -524,18 +707,21 @@ var IngestConnection = class _IngestConnection extends MediaConnection {
    */
   trySendAudio(bytes) {
     const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    this.#offeredBytes += view.byteLength;
     return this.trySendRaw(view);
   }
   /** {@linkcode trySendAudio} for a face message. */
   trySendFace(frame) {
-    return this.trySendRaw(JSON.stringify(frame));
+    const f = this.#face(frame);
+    return f ? this.trySendRaw(JSON.stringify(f)) : false;
   }
   /** {@linkcode trySendAudio} for a transcript segment. */
   trySendTranscript(segment) {
-    return this.trySendRaw(JSON.stringify({
+    const t = this.#transcript(segment);
+    return t ? this.trySendRaw(JSON.stringify({
       type: "transcript",
-      ...segment
-    }));
+      ...t
+    })) : false;
   }
   /**
    * Withdraws consent: analysis stops at once and the server closes the socket. Nothing more can
@@ -572,10 +758,12 @@ function videoFrameMessage(timeMs, image) {
   return out;
 }
 var VideoConnection = class _VideoConnection extends MediaConnection {
+  #offset;
   constructor(url, options) {
     super(url, options);
+    this.#offset = options.timeOffsetMs;
   }
-  /** Opens `url` (a full ws(s):// video URL) and waits for `ready`. */
+  /** Opens `url` (a full ws(s):// video URL, or a function giving one per connect) and waits for `ready`. */
   static async open(url, options = {}) {
     const c = new _VideoConnection(url, options);
     const hello = {
@@ -593,7 +781,9 @@ var VideoConnection = class _VideoConnection extends MediaConnection {
   /** Sends one frame taken at `timeMs` on the participant's media clock. */
   async sendFrame(timeMs, image) {
     if (!(Number.isFinite(timeMs) && timeMs >= 0)) throw new RangeError(`timeMs must be \u2265 0, got ${timeMs}`);
-    await this.sendRaw(videoFrameMessage(timeMs, image));
+    const t = timeMs - (this.#offset?.() ?? 0);
+    if (t < 0) return;
+    await this.sendRaw(videoFrameMessage(t, image));
   }
 };
 
@@ -636,11 +826,13 @@ var AffectstreamClient = class _AffectstreamClient {
   /** Opens a participant's ingest socket and waits for `ready`. */
   ingest(sessionId, participantId, options = {}) {
     const path = participantPath(sessionId, participantId, "ingest");
+    if (options.reconnect) return IngestConnection.open(this.#mediaUrl(path), options);
     return this.#openMedia((token) => IngestConnection.open(this.socketUrl(path, {}, token), options));
   }
   /** Opens a participant's video socket and waits for `ready`. */
   video(sessionId, participantId, options = {}) {
     const path = participantPath(sessionId, participantId, "video");
+    if (options.reconnect) return VideoConnection.open(this.#mediaUrl(path), options);
     return this.#openMedia((token) => VideoConnection.open(this.socketUrl(path, {}, token), options));
   }
   /** Subscribes to a session's events (reconnecting with `since`); resolves once the first socket is open. */
@@ -659,6 +851,10 @@ var AffectstreamClient = class _AffectstreamClient {
     return async (since, fresh) => this.socketUrl(path, {
       since: String(since)
     }, await this.getToken(fresh));
+  }
+  /** A media socket URL per (re)connect, with a fresh token after a 4401 close when a provider can mint one. */
+  #mediaUrl(path) {
+    return async (fresh) => this.socketUrl(path, {}, await this.getToken(fresh));
   }
   #eventsOptions(options) {
     return this.tokenProvider && options.refreshToken === void 0 ? {
