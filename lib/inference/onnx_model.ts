@@ -2,6 +2,8 @@
  * One loaded ONNX model. Created once at start, shared by every stream; the wrapper checks
  * the model's input and output names against what the caller expects and fails loudly.
  */
+// Captures the Web Worker constructor before any session can replace it (see web_worker.ts).
+import "./web_worker.ts";
 import * as ort from "onnxruntime-web";
 
 /** Which onnxruntime-web backend runs inference. */

@@ -7,6 +7,7 @@
  * one round trip instead of one per frame.
  */
 import { OnnxModel, ort } from "../inference/onnx_model.ts";
+import { startModuleWorker } from "../inference/web_worker.ts";
 
 /** Samples per frame given to the model: 64 context + 512 new. */
 export const VAD_INPUT_SAMPLES = 576;
@@ -196,7 +197,7 @@ export async function loadWorkerVad(modelPath: string, options: WorkerVadOptions
   };
 
   const start = (): Promise<string> => {
-    const w = new Worker(new URL("./vad_worker.ts", import.meta.url), { type: "module" });
+    const w = startModuleWorker(new URL("./vad_worker.ts", import.meta.url));
     worker = w;
     return new Promise<string>((resolve, reject) => {
       w.onmessage = (e: MessageEvent) => {
