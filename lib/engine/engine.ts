@@ -16,7 +16,7 @@ import { AsrStream } from "../asr/asr_stream.ts";
 import { type AsrOptions, createRecognizer } from "../asr/create_recognizer.ts";
 import type { RecognizerPool } from "../asr/recognizer_pool.ts";
 import type { AsrStage, StageFactory, VoiceStage } from "./stages.ts";
-import { VoiceWorkerPool } from "./voice_worker_pool.ts";
+import { defaultVoiceWorkers, VoiceWorkerShards } from "./voice_worker_shards.ts";
 
 /** The default models folder: models/ in the repository. */
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../models", import.meta.url));
@@ -31,8 +31,13 @@ export interface EngineOptions {
   scheduler?: BatchSchedulerOptions;
   /** Run Silero VAD in its own worker thread (the server does; offline analysis does not). Default false. */
   vadWorker?: boolean;
-  /** Run voice feature extraction and the voice model in a worker thread (the server does). Default false. */
+  /** Run voice feature extraction and the voice model in worker threads (the server does). Default false. */
   voiceWorker?: boolean;
+  /**
+   * How many voice workers share the participants (with `voiceWorker`). Default one per core
+   * beyond the first, 1 to 4 (`defaultVoiceWorkers`; `AFFECTSTREAM_VOICE_WORKERS` overrides).
+   */
+  voiceWorkers?: number;
   /**
    * Speech recognition for audio without transcripts (docs/asr.md): the recogniser pool's options
    * (the server and `analyze` pass them unless `--asr off`). Default: none.
@@ -54,6 +59,11 @@ const MODEL_FILES: Record<Modality, string> = {
   text: "text_emotion.onnx",
 };
 
+function voiceWorkerCount(options: EngineOptions): number {
+  const env = Deno.env.get("AFFECTSTREAM_VOICE_WORKERS");
+  return options.voiceWorkers ?? (env ? Number(env) : defaultVoiceWorkers());
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -67,7 +77,7 @@ async function exists(path: string): Promise<boolean> {
 export class Engine implements StageFactory {
   private constructor(
     readonly vad: SileroVad,
-    readonly voice: VoiceModel | VoiceWorkerPool | undefined,
+    readonly voice: VoiceModel | VoiceWorkerShards | undefined,
     readonly face: FaceModel | undefined,
     readonly text: TextModel | undefined,
     /** Why a modality is unavailable. */
@@ -93,7 +103,7 @@ export class Engine implements StageFactory {
     const [vad, voice, face, text] = await Promise.all([
       SileroVad.load({ worker: options.vadWorker }),
       (await want("voice"))
-        ? (options.voiceWorker ? VoiceWorkerPool.start(dir) : VoiceModel.load(dir, sched))
+        ? (options.voiceWorker ? VoiceWorkerShards.start(dir, voiceWorkerCount(options)) : VoiceModel.load(dir, sched))
         : undefined,
       (await want("face")) ? FaceModel.load(dir, sched) : undefined,
       (await want("text")) ? TextModel.load(dir, sched) : undefined,
@@ -141,13 +151,13 @@ export class Engine implements StageFactory {
   close(): void {
     void this.recognizer?.close();
     this.vad.close();
-    if (this.voice instanceof VoiceWorkerPool) this.voice.close();
+    if (this.voice instanceof VoiceWorkerShards) this.voice.close();
   }
 
   /** A participant's voice stage; `options` apply to in-thread streams (offline analysis). */
   createVoice(options?: VoiceStreamOptions): VoiceStage | undefined {
     if (!this.voice) return undefined;
-    if (this.voice instanceof VoiceWorkerPool) return this.voice.open();
+    if (this.voice instanceof VoiceWorkerShards) return this.voice.open();
     const s = new VoiceStream(this.voice, options);
     return {
       push: (samples) => s.push(samples),

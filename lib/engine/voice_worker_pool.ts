@@ -12,6 +12,7 @@
  * `close()` fails whatever is still waiting, so shutdown never waits on a hung worker.
  */
 import { SchedulerOverloadError } from "../inference/batch_scheduler.ts";
+import { startModuleWorker } from "../inference/web_worker.ts";
 import type { AnalysisSpan, ModalityEstimate } from "../modality/estimate.ts";
 import type { VoiceStage } from "./stages.ts";
 
@@ -105,7 +106,7 @@ export class VoiceWorkerPool {
   }
 
   static async #spawn(url: URL, modelsDir: string) {
-    const worker = new Worker(url, { type: "module" });
+    const worker = startModuleWorker(url);
     try {
       const ready = await new Promise<{ name: string; card: Record<string, unknown> }>((resolve, reject) => {
         worker.onmessage = (e: MessageEvent) => {
@@ -143,6 +144,11 @@ export class VoiceWorkerPool {
   /** Audio posted and not yet handled by the worker, per open stream, in ms. */
   get lagMs(): number {
     return (this.#postedSamples - this.#handledSamples) / Math.max(1, this.#streams.size) / SAMPLES_PER_MS;
+  }
+
+  /** Open streams (participants) on this worker. */
+  get streams(): number {
+    return this.#streams.size;
   }
 
   /** Requests waiting for the worker. */

@@ -141,3 +141,22 @@ Deno.test("audio of several streams gathered into batched pushes gives each stre
     pool.close();
   }
 });
+
+Deno.test("voice worker shards: participants spread over the workers, each served, all closed", opts, async () => {
+  const { VoiceWorkerShards } = await import("./voice_worker_shards.ts");
+  await assert.rejects(VoiceWorkerShards.start(DEFAULT_MODELS_DIR, 0), RangeError);
+  const shards = await VoiceWorkerShards.start(DEFAULT_MODELS_DIR, 2, { timeoutMs: 20_000 });
+  try {
+    const stages = [shards.open(), shards.open(), shards.open()];
+    assert.deepEqual(shards.pools.map((p) => p.streams), [2, 1], "least-loaded first");
+    const tone = Float32Array.from({ length: 32000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 140 * i) / 16000));
+    for (const s of stages) s.push(tone);
+    const sums = await Promise.all(stages.map((s) => s.summary({ ...span, endMs: 2000 }) as Promise<{ voicedRatio: number }>));
+    for (const s of sums) assert.ok(s.voicedRatio > 0.5, JSON.stringify(s));
+    stages[0].release();
+    assert.deepEqual(shards.pools.map((p) => p.streams), [1, 1]);
+    assert.equal(shards.name, shards.pools[1].name);
+  } finally {
+    shards.close();
+  }
+});
