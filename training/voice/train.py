@@ -164,7 +164,7 @@ def main():
     counts = {c: {e: int(np.sum((corpora == c) & (y == k))) for k, e in enumerate(vt.EMOTIONS)} for c in ["ravdess", "emodb"]}
     duration = time.time() - t0
     card = dict(
-        name="voice_emotion", version=3, modality="voice",
+        name="voice_emotion", version=4, modality="voice",
         task="7-class categorical emotion from utterance-level paralinguistic features",
         labels=vt.EMOTIONS,
         inputs=[dict(name="features", shape=["batch", len(cols)], dtype="float32",
