@@ -13,6 +13,11 @@ export interface VoiceStage {
   /** Cheap acoustic summary of a span (voiced ratio, F0, loudness). */
   summary(span: AnalysisSpan): Promise<object | null>;
   release(): void;
+  /**
+   * Whether the shared voice worker has a backlog (requests or audio waiting): optional work
+   * (`emotion.partial`) is skipped so final estimates are not delayed. Absent: never.
+   */
+  behind?(): boolean;
 }
 
 /** Per-participant face stage. */

@@ -29,6 +29,12 @@ const MARK_EVERY_SAMPLES = 16000;
  * worker always sees the audio before a request about it.
  */
 const PUSH_COALESCE_MS = 10;
+/**
+ * A worker counts as behind (partials are skipped) with this many requests waiting, or this much
+ * audio per stream not yet handled, in ms. An analysis costs about 5 ms (`bench voice_stream`).
+ */
+const BEHIND_PENDING = 2;
+const BEHIND_LAG_MS = 500;
 
 /** A voice request failed because the worker died, hung, restarted or was closed. */
 export class VoiceWorkerError extends Error {
@@ -290,6 +296,7 @@ export class VoiceWorkerPool {
         }
       },
       analyze: (span: AnalysisSpan) => this.#request<ModalityEstimate | null>({ type: "analyze", stream, span }),
+      behind: () => this.#pending.size >= BEHIND_PENDING || this.lagMs > BEHIND_LAG_MS,
       summary: (span: AnalysisSpan) => this.#request<object | null>({ type: "summary", stream, span }),
       release: () => {
         this.#streams.delete(stream);

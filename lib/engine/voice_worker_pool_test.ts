@@ -105,42 +105,50 @@ Deno.test("audio is shed, not queued without bound, when the voice worker falls 
   pool.close();
 });
 
-Deno.test("audio of several streams gathered into batched pushes gives each stream its own estimate", opts, async () => {
-  const { decodeAudio } = await import("../media/decode.ts");
-  const { DATA_DIR } = await import("../testing/data.ts");
-  const { VoiceModel, VoiceStream } = await import("../voice/mod.ts");
-  const clips = await Promise.all(
-    ["03-01-05-02-01-01-01", "03-01-03-01-02-01-01"].map((c) => decodeAudio(`${DATA_DIR}/voice/ravdess/Actor_01/${c}.flac`)),
-  );
-  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { timeoutMs: 20_000 });
-  const model = await VoiceModel.load(DEFAULT_MODELS_DIR);
-  try {
-    const stages = clips.map(() => pool.open());
-    const n = Math.min(...clips.map((c) => c.length));
-    // Interleaved 20 ms chunks, as live participants send them; an analysis of stream 0 half-way
-    // must see exactly the audio pushed before it.
-    const half = Math.floor(n / 2 / 320) * 320;
-    for (let o = 0; o < half; o += 320) clips.forEach((c, i) => stages[i].push(c.subarray(o, o + 320)));
-    const early = await stages[0].analyze({ utteranceId: "a", startMs: 0, endMs: half / 16, final: false });
-    for (let o = half; o + 320 <= n; o += 320) clips.forEach((c, i) => stages[i].push(c.subarray(o, o + 320)));
-    const endMs = Math.floor(n / 320) * 20;
-    const got = await Promise.all(stages.map((s) => s.analyze({ utteranceId: "b", startMs: 0, endMs, final: true })));
-    const expected = async (c: Float32Array, to: number, endAt: number) => {
-      const s = new VoiceStream(model);
-      s.push(c.subarray(0, to));
-      return await s.analyze({ utteranceId: "x", startMs: 0, endMs: endAt, final: true });
-    };
-    const e0 = await expected(clips[0], half, half / 16);
-    assert.deepEqual(early?.probs, e0?.probs);
-    for (let i = 0; i < clips.length; i++) {
-      const e = await expected(clips[i], Math.floor(n / 320) * 320, endMs);
-      assert.ok(got[i] && e, "both estimate");
-      got[i]!.probs.forEach((p, k) => assert.ok(Math.abs(p - e!.probs[k]) < 1e-6, `stream ${i} class ${k}: ${p} vs ${e!.probs[k]}`));
+Deno.test(
+  "audio of several streams gathered into batched pushes gives each stream its own estimate",
+  opts,
+  async () => {
+    const { decodeAudio } = await import("../media/decode.ts");
+    const { DATA_DIR } = await import("../testing/data.ts");
+    const { VoiceModel, VoiceStream } = await import("../voice/mod.ts");
+    const clips = await Promise.all(
+      ["03-01-05-02-01-01-01", "03-01-03-01-02-01-01"].map((c) =>
+        decodeAudio(`${DATA_DIR}/voice/ravdess/Actor_01/${c}.flac`)
+      ),
+    );
+    const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { timeoutMs: 20_000 });
+    const model = await VoiceModel.load(DEFAULT_MODELS_DIR);
+    try {
+      const stages = clips.map(() => pool.open());
+      const n = Math.min(...clips.map((c) => c.length));
+      // Interleaved 20 ms chunks, as live participants send them; an analysis of stream 0 half-way
+      // must see exactly the audio pushed before it.
+      const half = Math.floor(n / 2 / 320) * 320;
+      for (let o = 0; o < half; o += 320) clips.forEach((c, i) => stages[i].push(c.subarray(o, o + 320)));
+      const early = await stages[0].analyze({ utteranceId: "a", startMs: 0, endMs: half / 16, final: false });
+      for (let o = half; o + 320 <= n; o += 320) clips.forEach((c, i) => stages[i].push(c.subarray(o, o + 320)));
+      const endMs = Math.floor(n / 320) * 20;
+      const got = await Promise.all(stages.map((s) => s.analyze({ utteranceId: "b", startMs: 0, endMs, final: true })));
+      const expected = async (c: Float32Array, to: number, endAt: number) => {
+        const s = new VoiceStream(model);
+        s.push(c.subarray(0, to));
+        return await s.analyze({ utteranceId: "x", startMs: 0, endMs: endAt, final: true });
+      };
+      const e0 = await expected(clips[0], half, half / 16);
+      assert.deepEqual(early?.probs, e0?.probs);
+      for (let i = 0; i < clips.length; i++) {
+        const e = await expected(clips[i], Math.floor(n / 320) * 320, endMs);
+        assert.ok(got[i] && e, "both estimate");
+        got[i]!.probs.forEach((p, k) =>
+          assert.ok(Math.abs(p - e!.probs[k]) < 1e-6, `stream ${i} class ${k}: ${p} vs ${e!.probs[k]}`)
+        );
+      }
+    } finally {
+      pool.close();
     }
-  } finally {
-    pool.close();
-  }
-});
+  },
+);
 
 Deno.test("voice worker shards: participants spread over the workers, each served, all closed", opts, async () => {
   const { VoiceWorkerShards } = await import("./voice_worker_shards.ts");
@@ -151,7 +159,9 @@ Deno.test("voice worker shards: participants spread over the workers, each serve
     assert.deepEqual(shards.pools.map((p) => p.streams), [2, 1], "least-loaded first");
     const tone = Float32Array.from({ length: 32000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 140 * i) / 16000));
     for (const s of stages) s.push(tone);
-    const sums = await Promise.all(stages.map((s) => s.summary({ ...span, endMs: 2000 }) as Promise<{ voicedRatio: number }>));
+    const sums = await Promise.all(
+      stages.map((s) => s.summary({ ...span, endMs: 2000 }) as Promise<{ voicedRatio: number }>),
+    );
     for (const s of sums) assert.ok(s.voicedRatio > 0.5, JSON.stringify(s));
     stages[0].release();
     assert.deepEqual(shards.pools.map((p) => p.streams), [1, 1]);
@@ -159,4 +169,14 @@ Deno.test("voice worker shards: participants spread over the workers, each serve
   } finally {
     shards.close();
   }
+});
+
+Deno.test("a voice worker with requests waiting reports itself behind (partials are then skipped)", opts, async () => {
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR, { workerUrl: HUNG, timeoutMs: 5000 });
+  const stage = pool.open();
+  assert.equal(stage.behind?.(), false);
+  const waiting = [stage.analyze(span), stage.analyze(span)]; // the hung worker answers neither
+  assert.equal(stage.behind?.(), true);
+  pool.close();
+  await Promise.allSettled(waiting);
 });

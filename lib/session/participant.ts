@@ -356,7 +356,8 @@ export class ParticipantStream {
         const u = this.#analyzer.open(this.#ids.next(), ev.startMs);
         this.#open = u;
         this.#ctx.publish({ type: "utterance.start", participantId: this.id, utteranceId: u.id, startMs: ev.startMs });
-      } else if (ev.kind === "partial" && this.#open && !this.#partialBusy) {
+      } else if (ev.kind === "partial" && this.#open && !this.#partialBusy && !this.#voice?.behind?.()) {
+        // Partials are optional: skipped while this one's previous partial runs or the voice worker is behind.
         this.#partialBusy = true;
         const u = this.#open;
         this.#track(
