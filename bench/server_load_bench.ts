@@ -72,7 +72,11 @@ function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
 }
 
 /** Per-thread CPU between two samples, as % of one core, busiest first (threads under 1 % summed by name). */
-function threadShares(a: Map<string, { name: string; ms: number }>, b: Map<string, { name: string; ms: number }>, wallMs: number) {
+function threadShares(
+  a: Map<string, { name: string; ms: number }>,
+  b: Map<string, { name: string; ms: number }>,
+  wallMs: number,
+) {
   const rows: { thread: string; cpuPct: number }[] = [];
   const small = new Map<string, number>();
   for (const [tid, t] of b) {

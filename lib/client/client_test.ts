@@ -473,64 +473,73 @@ Deno.test("the server serves the browser bundle at /static/vendor/affectstream_c
   assert.equal(body, await Deno.readTextFile(new URL("../../static/vendor/affectstream_client.js", import.meta.url)));
 });
 
-
-Deno.test("ingest with reconnect: a cut socket is replaced, hello again, and times are rebased onto the new socket's clock", opts, async () => {
-  const sid = newSession();
-  const direct = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });
-  const p = proxy(server.port);
-  const client = new AffectstreamClient({ url: `http://127.0.0.1:${p.port}`, token: adminKey(server) });
-  const opened: number[] = [];
-  const retries: number[] = [];
-  const closes: number[] = [];
-  const ingest = await client.ingest(sid, "bot", {
-    consent: true,
-    audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 },
-    reconnect: true,
-    backoffMs: 50,
-    on: { open: (_r, attempt) => opened.push(attempt), reconnecting: (r) => retries.push(r.code), close: (c) => closes.push(c) },
-  });
-  const second = new Uint8Array(32_000); // 1 s of silence
-  await ingest.sendAudio(second);
-  await ingest.sendTranscript({ final: true, text: "before the cut", startMs: 100, endMs: 900 });
-  await sleep(200);
-  p.cutAll();
-  await until(() => ingest.reconnecting || ingest.reconnects > 0, "the drop noticed", 3000);
-  ingest.trySendAudio(second.subarray(0, 16_000)); // 0.5 s offered while disconnected: lost, but the clock moves on
-  await until(() => ingest.reconnects === 1, "the reconnect", 5000);
-  assert.deepEqual(opened, [0, 1]);
-  assert.ok(retries.length >= 1 && retries.every((c) => c !== 1000));
-  assert.equal(ingest.timeOffsetMs, 1500, "the new socket's clock starts at 1.5 s of the caller's");
-  await ingest.sendTranscript({ final: true, text: "after the cut", startMs: 1600, endMs: 2400 });
-  assert.equal(ingest.trySendTranscript({ final: true, text: "stale", startMs: 200, endMs: 1400 }), false);
-  await ingest.sendAudio(second);
-  await ingest.sendAudio(second);
-  const closed = await ingest.end();
-  assert.equal(closed.code, 1000);
-  assert.deepEqual(closes, [1000], "close reported once, at the end");
-  const events = await direct.events(sid, { reconnect: false });
-  const seen: SessionEvent[] = [];
-  const reading = (async () => {
-    for await (const e of events) {
-      seen.push(e);
-      if (e.type === "participant.left" && seen.filter((x) => x.type === "participant.left").length === 2) break;
-    }
-  })();
-  await Promise.race([reading, sleep(8000)]);
-  await events.end();
-  const joins = seen.filter((e) => e.type === "participant.joined" && e.participantId === "bot");
-  assert.equal(joins.length, 2, "the reconnect is a rejoin");
-  const withText = seen.find((e) => JSON.stringify(e).includes("after the cut")) as
-    | (SessionEvent & { utteranceId: string })
-    | undefined;
-  assert.ok(withText, `an event with the text sent after the cut: ${JSON.stringify(seen)}`);
-  const after = seen.find((e) => e.type === "utterance.end" && (e as { utteranceId?: string }).utteranceId === withText.utteranceId) as
-    | (SessionEvent & { startMs: number; endMs: number })
-    | undefined;
-  assert.ok(after, "its utterance.end");
-  assert.equal(after.startMs, 100, "1600 ms on the caller's clock is 100 ms on the new socket's");
-  assert.ok(!seen.some((e) => JSON.stringify(e).includes("stale")));
-  p.close();
-});
+Deno.test(
+  "ingest with reconnect: a cut socket is replaced, hello again, and times are rebased onto the new socket's clock",
+  opts,
+  async () => {
+    const sid = newSession();
+    const direct = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });
+    const p = proxy(server.port);
+    const client = new AffectstreamClient({ url: `http://127.0.0.1:${p.port}`, token: adminKey(server) });
+    const opened: number[] = [];
+    const retries: number[] = [];
+    const closes: number[] = [];
+    const ingest = await client.ingest(sid, "bot", {
+      consent: true,
+      audio: { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 },
+      reconnect: true,
+      backoffMs: 50,
+      on: {
+        open: (_r, attempt) => opened.push(attempt),
+        reconnecting: (r) => retries.push(r.code),
+        close: (c) => closes.push(c),
+      },
+    });
+    const second = new Uint8Array(32_000); // 1 s of silence
+    await ingest.sendAudio(second);
+    await ingest.sendTranscript({ final: true, text: "before the cut", startMs: 100, endMs: 900 });
+    await sleep(200);
+    p.cutAll();
+    await until(() => ingest.reconnecting || ingest.reconnects > 0, "the drop noticed", 3000);
+    ingest.trySendAudio(second.subarray(0, 16_000)); // 0.5 s offered while disconnected: lost, but the clock moves on
+    await until(() => ingest.reconnects === 1, "the reconnect", 5000);
+    assert.deepEqual(opened, [0, 1]);
+    assert.ok(retries.length >= 1 && retries.every((c) => c !== 1000));
+    assert.equal(ingest.timeOffsetMs, 1500, "the new socket's clock starts at 1.5 s of the caller's");
+    await ingest.sendTranscript({ final: true, text: "after the cut", startMs: 1600, endMs: 2400 });
+    assert.equal(ingest.trySendTranscript({ final: true, text: "stale", startMs: 200, endMs: 1400 }), false);
+    await ingest.sendAudio(second);
+    await ingest.sendAudio(second);
+    const closed = await ingest.end();
+    assert.equal(closed.code, 1000);
+    assert.deepEqual(closes, [1000], "close reported once, at the end");
+    const events = await direct.events(sid, { reconnect: false });
+    const seen: SessionEvent[] = [];
+    const reading = (async () => {
+      for await (const e of events) {
+        seen.push(e);
+        if (e.type === "participant.left" && seen.filter((x) => x.type === "participant.left").length === 2) break;
+      }
+    })();
+    await Promise.race([reading, sleep(8000)]);
+    await events.end();
+    const joins = seen.filter((e) => e.type === "participant.joined" && e.participantId === "bot");
+    assert.equal(joins.length, 2, "the reconnect is a rejoin");
+    const withText = seen.find((e) => JSON.stringify(e).includes("after the cut")) as
+      | (SessionEvent & { utteranceId: string })
+      | undefined;
+    assert.ok(withText, `an event with the text sent after the cut: ${JSON.stringify(seen)}`);
+    const after = seen.find((e) =>
+      e.type === "utterance.end" && (e as { utteranceId?: string }).utteranceId === withText.utteranceId
+    ) as
+      | (SessionEvent & { startMs: number; endMs: number })
+      | undefined;
+    assert.ok(after, "its utterance.end");
+    assert.equal(after.startMs, 100, "1600 ms on the caller's clock is 100 ms on the new socket's");
+    assert.ok(!seen.some((e) => JSON.stringify(e).includes("stale")));
+    p.close();
+  },
+);
 
 Deno.test("ingest with reconnect does not reconnect after a final refusal (4403 consent withdrawn)", opts, async () => {
   const client = new AffectstreamClient({ url: `http://127.0.0.1:${server.port}`, token: adminKey(server) });

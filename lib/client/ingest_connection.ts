@@ -81,7 +81,9 @@ export class IngestConnection extends MediaConnection {
       ...segment,
       startMs: at(segment.startMs),
       endMs: at(segment.endMs),
-      ...(segment.words ? { words: segment.words.map((w) => ({ ...w, startMs: at(w.startMs), endMs: at(w.endMs) })) } : {}),
+      ...(segment.words
+        ? { words: segment.words.map((w) => ({ ...w, startMs: at(w.startMs), endMs: at(w.endMs) })) }
+        : {}),
     };
   }
 

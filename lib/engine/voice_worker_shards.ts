@@ -24,8 +24,14 @@ export class VoiceWorkerShards {
   private constructor(readonly pools: VoiceWorkerPool[]) {}
 
   /** Starts `count` workers (each loads the voice model); fails, closing any started, if one cannot. */
-  static async start(modelsDir: string, count: number, options: VoiceWorkerPoolOptions = {}): Promise<VoiceWorkerShards> {
-    if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`voice workers must be an integer ≥ 1, got ${count}`);
+  static async start(
+    modelsDir: string,
+    count: number,
+    options: VoiceWorkerPoolOptions = {},
+  ): Promise<VoiceWorkerShards> {
+    if (!(Number.isInteger(count) && count >= 1)) {
+      throw new RangeError(`voice workers must be an integer ≥ 1, got ${count}`);
+    }
     // One after another: each worker compiles the model and the runtime's WebAssembly on start.
     const pools: VoiceWorkerPool[] = [];
     try {

@@ -28,7 +28,9 @@ Deno.test("VAD and voice workers start and restart after a session exists in thi
     assert.equal(vad.restarts, 1);
     const stage = pool.open();
     stage.push(new Float32Array(16000));
-    assert.ok(await timeout(stage.summary({ utteranceId: "u", startMs: 0, endMs: 1000, final: true }), "voice summary"));
+    assert.ok(
+      await timeout(stage.summary({ utteranceId: "u", startMs: 0, endMs: 1000, final: true }), "voice summary"),
+    );
   } finally {
     vad.close();
     pool.close();
