@@ -20,6 +20,12 @@ const HARMONIC_BINS = 513;
 export interface LldExtractorOptions {
   /** Pitch tracker settings. */
   pitch?: PitchAnalyzerOptions;
+  /**
+   * Samples that may wait unanalysed ({@linkcode LldExtractor.append}), beyond one analysis frame
+   * and the jitter history. Default 2 × 960; when the buffer is full the oldest waiting frames
+   * are analysed to make room.
+   */
+  waitingSamples?: number;
 }
 
 /** Receives one frame's LLDs (a reused buffer: copy it) and the frame's index from 0. */
@@ -30,14 +36,18 @@ export function hzToSemitones(hz: number): number {
   return 12 * Math.log2(hz / 27.5);
 }
 
-/** Computes the LLDs of a 16 kHz mono stream frame by frame. */
+/**
+ * Computes the LLDs of a 16 kHz mono stream frame by frame. `push` analyses every frame as soon
+ * as it is complete; `append` only buffers, and the caller then analyses (`analyzeTo`) or passes
+ * over (`coastTo`) the waiting frames, e.g. analysing only the audio around speech.
+ */
 export class LldExtractor {
   #short = new ShortFrameAnalyzer(SAMPLE_RATE);
   #pitch: PitchAnalyzer;
   #js = new JitterShimmerAnalyzer();
   #harmonics = new HarmonicPeaks(HARMONIC_BINS, SAMPLE_RATE / (2 * (HARMONIC_BINS - 1)));
   #harmonicMag = new Float64Array(HARMONIC_BINS);
-  #buf = new Float32Array(LONG_FRAME_SAMPLES * 4);
+  #buf: Float32Array;
   #bufStart = 0; // absolute sample index of #buf[0]
   #bufLen = 0;
   #nextFrame = 0;
@@ -45,11 +55,20 @@ export class LldExtractor {
 
   constructor(options: LldExtractorOptions = {}) {
     this.#pitch = new PitchAnalyzer(options.pitch);
+    const waiting = options.waitingSamples ?? 2 * LONG_FRAME_SAMPLES;
+    if (!(waiting >= LONG_FRAME_SAMPLES)) throw new RangeError(`waitingSamples must be ≥ ${LONG_FRAME_SAMPLES}`);
+    this.#buf = new Float32Array(Math.ceil(waiting) + LONG_FRAME_SAMPLES + JITTER_HISTORY_SAMPLES + HOP_SAMPLES);
   }
 
-  /** Number of frames emitted so far. */
+  /** Number of frames emitted so far (analysed or passed over). */
   get frameCount(): number {
     return this.#nextFrame;
+  }
+
+  /** Index one past the last frame whose analysis window is complete in the audio received. */
+  get completeFrames(): number {
+    const end = this.#bufStart + this.#bufLen;
+    return Math.max(this.#nextFrame, Math.floor((end - LONG_FRAME_SAMPLES) / HOP_SAMPLES) + 1);
   }
 
   /** Number of samples pushed so far. */
@@ -59,24 +78,67 @@ export class LldExtractor {
 
   /** Appends samples and emits every frame that became complete. */
   push(samples: Float32Array, sink: LldSink): void {
+    this.append(samples, sink);
+    this.analyzeTo(Infinity, sink);
+  }
+
+  /**
+   * Appends samples without analysing them. Frames wait until `analyzeTo` or `coastTo`; when the
+   * buffer is full the oldest waiting frames are analysed (emitted to `sink`) to make room.
+   */
+  append(samples: Float32Array, sink: LldSink): void {
     let read = 0;
     while (read < samples.length) {
-      const room = this.#buf.length - this.#bufLen;
+      let room = this.#buf.length - this.#bufLen;
+      if (room < HOP_SAMPLES) {
+        this.analyzeTo(this.#nextFrame + Math.ceil((samples.length - read) / HOP_SAMPLES), sink);
+        room = this.#buf.length - this.#bufLen;
+      }
       const take = Math.min(room, samples.length - read);
       this.#buf.set(samples.subarray(read, read + take), this.#bufLen);
       this.#bufLen += take;
       read += take;
-      this.#drain(sink);
     }
+  }
+
+  /** Analyses the waiting frames before `toFrame` (those complete), emitting each. */
+  analyzeTo(toFrame: number, sink: LldSink): void {
+    const last = Math.min(toFrame, this.completeFrames);
+    for (; this.#nextFrame < last; this.#nextFrame++) {
+      this.#analyze(this.#nextFrame * HOP_SAMPLES - this.#bufStart);
+      sink(this.#out, this.#nextFrame);
+    }
+    this.#trim();
+  }
+
+  /**
+   * Passes over the waiting frames before `toFrame` (those complete) without analysing them: each
+   * gets an all-zero LLD vector (unvoiced, silent), the level the voicing floor follows is still
+   * tracked, and the other continuity state (previous spectrum, F0, periods) is reset, so frames
+   * analysed a few hops later are as a continuous analysis gives them.
+   */
+  coastTo(toFrame: number, sink: LldSink): void {
+    const last = Math.min(toFrame, this.completeFrames);
+    if (last <= this.#nextFrame) return;
+    this.#out.fill(0);
+    for (; this.#nextFrame < last; this.#nextFrame++) {
+      this.#pitch.trackLevel(this.#buf, this.#nextFrame * HOP_SAMPLES - this.#bufStart);
+      sink(this.#out, this.#nextFrame);
+    }
+    this.#short.forgetPrevious();
+    this.#js.reset();
+    this.#trim();
   }
 
   /**
    * Advances over `samples` samples that are not analysed (audio shed under load): every frame
    * whose analysis window reaches into the gap gets an all-zero LLD vector (unvoiced, silent) at
    * next to no cost, and the analysis continues after the gap with the continuity state reset.
+   * Frames still waiting before the gap are analysed first.
    */
   skip(samples: number, sink: LldSink): void {
     if (!(samples > 0)) return;
+    this.analyzeTo(Infinity, sink);
     const end = this.#bufStart + this.#bufLen + samples;
     // Frames that start before the gap's end can no longer be analysed whole.
     const firstAfter = Math.ceil(end / HOP_SAMPLES);
@@ -99,16 +161,8 @@ export class LldExtractor {
     this.#js.reset();
   }
 
-  #drain(sink: LldSink): void {
-    for (;;) {
-      const start = this.#nextFrame * HOP_SAMPLES - this.#bufStart;
-      if (start + LONG_FRAME_SAMPLES > this.#bufLen) break;
-      this.#analyze(start);
-      sink(this.#out, this.#nextFrame);
-      this.#nextFrame++;
-    }
-    // drop samples no future frame needs (jitter may reach back before the frame), keeping the
-    // buffer's used part ≤ one frame + the jitter history + one chunk
+  /** Drops samples no future frame needs (jitter may reach back before the frame). */
+  #trim(): void {
     const keepFrom = this.#nextFrame * HOP_SAMPLES - JITTER_HISTORY_SAMPLES - this.#bufStart;
     if (keepFrom > 0) {
       this.#buf.copyWithin(0, keepFrom, this.#bufLen);
@@ -119,7 +173,10 @@ export class LldExtractor {
 
   #analyze(offset: number): void {
     const o = this.#out, buf = this.#buf;
-    const s = this.#short.analyze(buf, offset);
+    const p = this.#pitch.analyze(buf, offset);
+    const voiced = p.f0Hz > 0;
+    // Formants feed only voiced-frame functionals: unvoiced frames skip the LPC root finding.
+    const s = this.#short.analyze(buf, offset, voiced);
     o[LLD.loudness] = s.loudness;
     o[LLD.alphaRatio] = s.alphaRatio;
     o[LLD.hammarberg] = s.hammarberg;
@@ -129,8 +186,6 @@ export class LldExtractor {
     for (let i = 0; i < 4; i++) o[LLD.mfcc1 + i] = s.mfcc[i];
     for (let i = 4; i < 12; i++) o[LLD.mfcc5 + i - 4] = s.mfcc[i];
     o[LLD.energy] = s.energy;
-    const p = this.#pitch.analyze(buf, offset);
-    const voiced = p.f0Hz > 0;
     const js = this.#js.analyze(buf, this.#bufStart, this.#bufLen, this.#nextFrame * HOP_SAMPLES, p.f0Hz);
     const f = s.formants;
     const fl = s.lpcFormants;

@@ -139,6 +139,20 @@ export class PitchAnalyzer {
     this.#quietRun = quiet ? this.#quietRun + 1 : 0;
   }
 
+  /**
+   * A frame passed over without analysis: only the level the voicing floor follows is updated
+   * (as `analyze` would), and the F0 continuity is forgotten.
+   */
+  trackLevel(samples: Float32Array, offset: number): void {
+    let sumSq = 0;
+    for (let i = 0; i < LONG_FRAME_SAMPLES; i++) {
+      const v = samples[offset + i] * this.#window[i];
+      sumSq += v * v;
+    }
+    this.#track(Math.sqrt(sumSq / LONG_FRAME_SAMPLES));
+    this.#prevF0 = 0;
+  }
+
   /** Analyses the 960-sample frame starting at `offset` in `samples`. */
   analyze(samples: Float32Array, offset: number): PitchResult {
     const x = this.#input, res = this.result;
@@ -148,14 +162,6 @@ export class PitchAnalyzer {
       x[i] = v;
       sumSq += v * v;
     }
-    this.#fft.realTransform(this.#spec, x);
-    const spec = this.#spec, mag = this.magnitude, pf = this.#powerFull;
-    for (let k = 0; k <= FFT_SIZE / 2; k++) {
-      const pw = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
-      mag[k] = Math.sqrt(pw);
-      pf[k] = pw;
-      if (k > 0 && k < FFT_SIZE / 2) pf[FFT_SIZE - k] = pw;
-    }
     res.f0Hz = 0;
     res.hnrDb = 0;
     res.h1 = 0;
@@ -163,8 +169,17 @@ export class PitchAnalyzer {
     const rms = Math.sqrt(sumSq / LONG_FRAME_SAMPLES);
     this.#track(rms);
     if (rms < this.energyFloor() || sumSq === 0) {
+      // Unvoiced by level: no spectrum needed (`magnitude` is only read for voiced frames).
       this.#prevF0 = 0;
       return res;
+    }
+    this.#fft.realTransform(this.#spec, x);
+    const spec = this.#spec, mag = this.magnitude, pf = this.#powerFull;
+    for (let k = 0; k <= FFT_SIZE / 2; k++) {
+      const pw = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
+      mag[k] = Math.sqrt(pw);
+      pf[k] = pw;
+      if (k > 0 && k < FFT_SIZE / 2) pf[FFT_SIZE - k] = pw;
     }
     // autocorrelation = inverse DFT of the (real, even) power spectrum
     this.#fft.realTransform(this.#acfSpec, pf);

@@ -112,8 +112,17 @@ export class ShortFrameAnalyzer {
     this.#fluxBins = Math.floor(5000 / binHz);
   }
 
-  /** Analyses the frame starting at `offset` in `samples` (needs 320 samples). */
-  analyze(samples: Float32Array, offset: number): ShortFrameResult {
+  /** The next frame has no predecessor (frames were passed over): its flux is 0, as at the start. */
+  forgetPrevious(): void {
+    this.#hasPrev = false;
+  }
+
+  /**
+   * Analyses the frame starting at `offset` in `samples` (needs 320 samples). Without
+   * `formants` (an unvoiced frame: every formant functional is over voiced frames only) the LPC
+   * formants are not estimated and read 0.
+   */
+  analyze(samples: Float32Array, offset: number, formants = true): ShortFrameResult {
     const x = this.#input, res = this.result, p = this.#power;
     let energy = 0;
     for (let i = 0; i < SHORT_FRAME_SAMPLES; i++) {
@@ -163,8 +172,12 @@ export class ShortFrameAnalyzer {
     this.#curNorm = t;
     this.#hasPrev = true;
 
-    this.#lpc.analyze(p, res.formants);
-    this.#lpcTextbook.analyze(p, res.lpcFormants);
+    if (formants) {
+      this.#lpc.analyze(p, res.formants);
+      this.#lpcTextbook.analyze(p, res.lpcFormants);
+    } else {
+      for (const f of [res.formants, res.lpcFormants]) (f.freq.fill(0), f.bandwidth.fill(0));
+    }
     return res;
   }
 }
