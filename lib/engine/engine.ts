@@ -163,6 +163,7 @@ export class Engine implements StageFactory {
       push: (samples) => s.push(samples),
       analyze: (span) => s.analyze(span),
       summary: (span) => Promise.resolve(s.summary(span)),
+      speech: (earliestStartMs, inSpeech) => s.speech(earliestStartMs, inSpeech),
       release: () => s.release(),
     };
   }

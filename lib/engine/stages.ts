@@ -18,6 +18,11 @@ export interface VoiceStage {
    * (`emotion.partial`) is skipped so final estimates are not delayed. Absent: never.
    */
   behind?(): boolean;
+  /**
+   * Where the segmenter stands (`VadSegmenter.earliestStartMs`, `inSpeech`): audio no utterance
+   * can cover any more need not be analysed. Absent, or never called: every frame is analysed.
+   */
+  speech?(earliestStartMs: number, inSpeech: boolean): void;
 }
 
 /** Per-participant face stage. */

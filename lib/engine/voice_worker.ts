@@ -28,17 +28,20 @@ scope.onmessage = async (e: MessageEvent) => {
         reply({ type: "ready", name: model.name, card: model.card });
         break;
       case "open":
-        streams.set(m.stream, new VoiceStream(model!, { startFrame: m.startFrame ?? 0 }));
+        streams.set(m.stream, new VoiceStream(model!, { startFrame: m.startFrame ?? 0, deferMs: m.deferMs }));
         break;
       case "push":
         streams.get(m.stream)?.push(m.samples);
         break;
       case "push_many": {
-        // Audio of several streams gathered by the pool: lengths[i] samples of streams[i], in order.
+        // Audio of several streams gathered by the pool: lengths[i] samples of streams[i], in order,
+        // and where each stream's segmenter stood (earliest utterance start, -1 when not told).
         let o = 0;
         for (let i = 0; i < m.streams.length; i++) {
           const n = m.lengths[i];
-          streams.get(m.streams[i])?.push(m.samples.subarray(o, o + n));
+          const s = streams.get(m.streams[i]);
+          s?.push(m.samples.subarray(o, o + n));
+          if (s && m.earliest && m.earliest[i] >= 0) s.speech(m.earliest[i], m.inSpeech[i] === 1);
           o += n;
         }
         break;

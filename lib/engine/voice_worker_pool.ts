@@ -53,8 +53,22 @@ export interface VoiceWorkerPoolOptions {
   maxPending?: number;
   /** Audio waiting for the worker, per open stream, beyond which new audio is shed, in ms. Default 3000. */
   maxLagMs?: number;
+  /**
+   * Longest time a stream's audio waits for its segmenter's verdict before it is analysed
+   * anyway, in ms (VoiceStreamOptions.deferMs). Default 2000; 0 analyses every frame.
+   */
+  deferMs?: number;
   /** Worker script; default ./voice_worker.ts (tests substitute a faulty one). */
   workerUrl?: URL;
+}
+
+/** The pool's view of one stream. */
+interface StreamState {
+  /** Samples pushed: where the stream's media clock stands. */
+  pushed: number;
+  /** Where its segmenter stands (VoiceStage.speech); -1 until told. */
+  earliestStartMs: number;
+  inSpeech: boolean;
 }
 
 interface Pending {
@@ -68,7 +82,7 @@ export class VoiceWorkerPool {
   #worker!: Worker;
   #pending = new Map<number, Pending>();
   /** Samples pushed per open stream: where each stream's media clock stands. */
-  #streams = new Map<number, { pushed: number }>();
+  #streams = new Map<number, StreamState>();
   #nextId = 1;
   #nextStream = 1;
   #ready = true;
@@ -86,6 +100,7 @@ export class VoiceWorkerPool {
   readonly maxLagMs: number;
   readonly timeoutMs: number;
   readonly maxPending: number;
+  readonly deferMs: number | undefined;
 
   private constructor(
     private readonly modelsDir: string,
@@ -98,6 +113,7 @@ export class VoiceWorkerPool {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxPending = options.maxPending ?? 1024;
     this.maxLagMs = options.maxLagMs ?? 3000;
+    this.deferMs = options.deferMs;
     if (!(this.maxLagMs > 0)) throw new RangeError("maxLagMs must be > 0");
     if (!(this.timeoutMs > 0)) throw new RangeError("timeoutMs must be > 0");
     if (!(this.maxPending >= 1)) throw new RangeError("maxPending must be ≥ 1");
@@ -202,7 +218,7 @@ export class VoiceWorkerPool {
         // The new stream starts at the hop before the media time reached; the samples of that hop
         // already sent were lost with the old worker and are replaced by silence.
         const startFrame = Math.floor(s.pushed / HOP_SAMPLES);
-        w.postMessage({ type: "open", stream, startFrame });
+        w.postMessage({ type: "open", stream, startFrame, deferMs: this.deferMs });
         const pad = new Float32Array(s.pushed - startFrame * HOP_SAMPLES);
         if (pad.length) w.postMessage({ type: "push", stream, samples: pad }, [pad.buffer]);
       }
@@ -219,17 +235,22 @@ export class VoiceWorkerPool {
     if (this.#outbox.length === 0) return;
     const streams = new Int32Array(this.#outbox.length);
     const lengths = new Int32Array(this.#outbox.length);
+    const earliest = new Float64Array(this.#outbox.length);
+    const inSpeech = new Uint8Array(this.#outbox.length);
     const samples = new Float32Array(this.#outboxSamples);
     let o = 0;
     this.#outbox.forEach((e, i) => {
       streams[i] = e.stream;
       lengths[i] = e.samples.length;
+      const st = this.#streams.get(e.stream);
+      earliest[i] = st?.earliestStartMs ?? -1;
+      inSpeech[i] = st?.inSpeech ? 1 : 0;
       samples.set(e.samples, o);
       o += e.samples.length;
     });
     this.#outbox = [];
     this.#outboxSamples = 0;
-    this.#worker.postMessage({ type: "push_many", streams, lengths, samples }, [samples.buffer]);
+    this.#worker.postMessage({ type: "push_many", streams, lengths, earliest, inSpeech, samples }, [samples.buffer]);
   }
 
   #dropOutbox(): void {
@@ -272,9 +293,9 @@ export class VoiceWorkerPool {
   /** A new participant's voice stage. */
   open(): VoiceStage {
     const stream = this.#nextStream++;
-    const state = { pushed: 0 };
+    const state: StreamState = { pushed: 0, earliestStartMs: -1, inSpeech: false };
     this.#streams.set(stream, state);
-    if (this.#ready && !this.#closed) this.#post({ type: "open", stream });
+    if (this.#ready && !this.#closed) this.#post({ type: "open", stream, deferMs: this.deferMs });
     return {
       push: (samples: Float32Array) => {
         state.pushed += samples.length;
@@ -296,6 +317,11 @@ export class VoiceWorkerPool {
         }
       },
       analyze: (span: AnalysisSpan) => this.#request<ModalityEstimate | null>({ type: "analyze", stream, span }),
+      speech: (earliestStartMs: number, inSpeech: boolean) => {
+        // Travels with the stream's next audio (the worker applies it after that audio).
+        state.earliestStartMs = Math.max(state.earliestStartMs, earliestStartMs);
+        state.inSpeech = inSpeech;
+      },
       behind: () => this.#pending.size >= BEHIND_PENDING || this.lagMs > BEHIND_LAG_MS,
       summary: (span: AnalysisSpan) => this.#request<object | null>({ type: "summary", stream, span }),
       release: () => {

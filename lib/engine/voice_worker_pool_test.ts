@@ -180,3 +180,25 @@ Deno.test("a voice worker with requests waiting reports itself behind (partials 
   pool.close();
   await Promise.allSettled(waiting);
 });
+
+Deno.test("the segmenter's position travels to the worker: audio no utterance can cover is not analysed", opts, async () => {
+  const { decodeAudio } = await import("../media/decode.ts");
+  const { DATA_DIR } = await import("../testing/data.ts");
+  const audio = await decodeAudio(`${DATA_DIR}/voice/ravdess/Actor_04/03-01-05-02-01-01-04.flac`);
+  const pool = await VoiceWorkerPool.start(DEFAULT_MODELS_DIR);
+  try {
+    const told = pool.open(), untold = pool.open();
+    const ms = Math.floor(audio.length / 16);
+    for (let i = 0; i < audio.length; i += 320) {
+      told.push(audio.subarray(i, i + 320));
+      untold.push(audio.subarray(i, i + 320));
+      told.speech!((i + 320) / 16, false); // no speech found anywhere
+    }
+    const whole = { utteranceId: "w", startMs: 0, endMs: ms, final: false };
+    assert.ok(await untold.analyze(whole), "a stream never told analyses every frame");
+    assert.equal(await told.analyze(whole), null);
+    assert.equal(await told.summary(whole), null);
+  } finally {
+    pool.close();
+  }
+});

@@ -99,6 +99,15 @@ export class VadSegmenter {
     return this.#inSpeech;
   }
 
+  /**
+   * The earliest media time an utterance can still start at, in ms: the open (or not yet
+   * confirmed) one's start, else the pre-roll before the next frame. Never moves back.
+   */
+  get earliestStartMs(): number {
+    if (this.#inSpeech) return this.#startMs();
+    return Math.max(0, this.#lastEndMs, this.#frame * this.options.frameMs - this.options.preRollMs);
+  }
+
   /** Media time reached, in ms. */
   get timeMs(): number {
     return this.#frame * this.options.frameMs;

@@ -211,7 +211,10 @@ export class ParticipantStream {
     this.#voice?.push(pcm16k);
     this.#asr?.push(pcm16k);
     const vad = this.#vad!;
-    const onProb = (p: number) => this.#onSegmenterEvents(this.#segmenter.push(p));
+    const onProb = (p: number) => {
+      this.#onSegmenterEvents(this.#segmenter.push(p));
+      this.#voice?.speech?.(this.#segmenter.earliestStartMs, this.#segmenter.inSpeech);
+    };
     const onError = (err: unknown) => this.#report(err, "model_error");
     if (silence) {
       vad.skip(pcm16k, onProb);

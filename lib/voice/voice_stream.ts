@@ -2,6 +2,12 @@
  * One participant's voice analysis: LLDs computed as audio arrives into a bounded ring,
  * functionals over any recent span on request, the shared model, and the participant's own
  * speaker normaliser (updated by final utterances only).
+ *
+ * Told where the segmenter stands ({@linkcode VoiceStream.speech}), the stream analyses only the
+ * audio an utterance can still cover: frames that can no longer belong to one are passed over
+ * (all-zero LLDs, the voicing floor's level still tracked), the rest waits at most `deferMs`.
+ * Frames from a short warm-up before any possible utterance start onwards are analysed as a
+ * continuous analysis gives them, so spans of utterances get the features training saw.
  */
 import { normalizedEntropy, softmax, valenceArousal } from "../emotion/affect.ts";
 import type { AnalysisSpan, ModalityEstimate } from "../modality/estimate.ts";
@@ -24,7 +30,20 @@ export interface VoiceStreamOptions {
    * participant's clock (a voice worker restarted). Default 0.
    */
   startFrame?: number;
+  /**
+   * Longest time audio waits for the segmenter's verdict before it is analysed anyway, in ms
+   * (≥ 0). Default 2000; 0 analyses every frame as it arrives. Only streams told about speech
+   * ({@linkcode VoiceStream.speech}) wait at all.
+   */
+  deferMs?: number;
 }
+
+/**
+ * Frames analysed before the earliest possible utterance start (80 ms): enough for the
+ * continuity state (previous spectrum, F0 and period tracking, formant root guesses) to be what a
+ * continuous analysis has there.
+ */
+export const WARMUP_FRAMES = 8;
 
 /** Cheap acoustic summary of a span (for `utterance.end`). */
 export interface VoiceSummary {
@@ -46,19 +65,35 @@ export interface VoiceSummary {
 export class VoiceStream {
   readonly model: VoiceModel;
   readonly minVoicedMs: number;
-  #extractor = new LldExtractor();
+  readonly deferMs: number;
+  #extractor: LldExtractor;
   #ring: LldRing;
   #normalizer: SpeakerNormalizer;
   #released = false;
   #sink = (lld: Float32Array) => this.#ring.append(lld);
+  #startFrame: number;
+  #deferFrames: number;
+  /** Whether the segmenter has said where it stands; until then every frame is analysed. */
+  #informed = false;
+  #inSpeech = false;
+  /** Stream frame (from this stream's first sample) before which no utterance can start. */
+  #needFrom = 0;
+  #passedOver = 0;
+  /** Runs of passed-over frames still within the history: [from, to) stream frames, in order. */
+  #passedRuns: number[] = [];
 
   constructor(model: VoiceModel, options: VoiceStreamOptions = {}) {
     const historyMs = options.historyMs ?? 90_000;
     this.minVoicedMs = options.minVoicedMs ?? 250;
     if (!(historyMs >= 1000)) throw new RangeError("historyMs must be ≥ 1000");
     if (!(this.minVoicedMs >= 0)) throw new RangeError("minVoicedMs must be ≥ 0");
+    this.deferMs = options.deferMs ?? 2000;
+    if (!(this.deferMs >= 0)) throw new RangeError("deferMs must be ≥ 0");
     this.model = model;
-    this.#ring = new LldRing(Math.ceil(historyMs / HOP_MS), options.startFrame ?? 0);
+    this.#startFrame = options.startFrame ?? 0;
+    this.#deferFrames = Math.ceil(this.deferMs / HOP_MS);
+    this.#extractor = new LldExtractor({ waitingSamples: Math.max(960, this.#deferFrames * 160 + 960) });
+    this.#ring = new LldRing(Math.ceil(historyMs / HOP_MS), this.#startFrame);
     this.#normalizer = new SpeakerNormalizer(model.normalization);
   }
 
@@ -67,32 +102,92 @@ export class VoiceStream {
     return this.#normalizer.count;
   }
 
+  /** Frames passed over without analysis so far (no utterance could cover them). */
+  get passedOverFrames(): number {
+    return this.#passedOver;
+  }
+
   /** Appends 16 kHz mono samples, contiguous on the participant's media clock from 0. O(chunk). */
   push(samples: Float32Array): void {
     if (this.#released) throw new VoiceStreamError("push() after release()");
-    this.#extractor.push(samples, this.#sink);
+    this.#extractor.append(samples, this.#sink);
+    this.#process();
+  }
+
+  /**
+   * Where the segmenter stands: no utterance can start before `earliestStartMs` any more (media
+   * time), and whether one is open or about to be confirmed (`inSpeech`). While one is, every
+   * frame is analysed as it arrives; otherwise frames before the earliest start (less the
+   * warm-up) are passed over. `earliestStartMs` never moves back.
+   */
+  speech(earliestStartMs: number, inSpeech: boolean): void {
+    if (this.#released || !Number.isFinite(earliestStartMs)) return;
+    this.#informed = true;
+    this.#inSpeech = inSpeech;
+    this.#needFrom = Math.max(this.#needFrom, Math.floor(earliestStartMs / HOP_MS) - this.#startFrame);
+    this.#process();
+  }
+
+  /** Passes over the frames no utterance can cover any more. */
+  #coast(): void {
+    if (!this.#informed || this.#deferFrames === 0) return;
+    const before = this.#extractor.frameCount;
+    this.#extractor.coastTo(this.#needFrom - WARMUP_FRAMES, this.#sink);
+    const after = this.#extractor.frameCount;
+    if (after === before) return;
+    this.#passedOver += after - before;
+    const runs = this.#passedRuns;
+    if (runs.length && runs[runs.length - 1] === before) runs[runs.length - 1] = after;
+    else runs.push(before, after);
+    // forget runs that left the history
+    const oldest = this.#ring.start - this.#startFrame;
+    let drop = 0;
+    while (drop < runs.length && runs[drop + 1] <= oldest) drop += 2;
+    if (drop) runs.splice(0, drop);
+  }
+
+  /** Frames of [from, to) (absolute) that were passed over. */
+  #passedWithin(from: number, to: number): number {
+    const runs = this.#passedRuns, a = from - this.#startFrame, b = to - this.#startFrame;
+    let n = 0;
+    for (let i = 0; i < runs.length; i += 2) n += Math.max(0, Math.min(b, runs[i + 1]) - Math.max(a, runs[i]));
+    return n;
+  }
+
+  #process(): void {
+    const ex = this.#extractor;
+    if (!this.#informed || this.#deferFrames === 0) return ex.analyzeTo(Infinity, this.#sink);
+    this.#coast();
+    ex.analyzeTo(this.#inSpeech ? Infinity : ex.completeFrames - this.#deferFrames, this.#sink);
   }
 
   /** Advances the media clock over `samples` samples that are not analysed (shed under load): they count as silence. */
   skip(samples: number): void {
     if (this.#released) throw new VoiceStreamError("skip() after release()");
+    this.#coast();
     this.#extractor.skip(samples, this.#sink);
   }
 
   #frames(span: AnalysisSpan) {
     if (!(span.endMs >= span.startMs)) throw new VoiceStreamError(`invalid span [${span.startMs}, ${span.endMs})`);
-    return this.#ring.slice(Math.ceil(span.startMs / HOP_MS), Math.ceil(span.endMs / HOP_MS));
+    const end = Math.ceil(span.endMs / HOP_MS);
+    // Frames of the span still waiting are analysed now.
+    this.#extractor.analyzeTo(end - this.#startFrame, this.#sink);
+    const out = this.#ring.slice(Math.ceil(span.startMs / HOP_MS), end);
+    return { ...out, passed: this.#passedWithin(out.first, out.first + out.frames) };
   }
 
   /**
    * Emotion estimate for [startMs, endMs): functionals → speaker normalisation → model →
    * calibrated probabilities. Null when the span has less than `minVoicedMs` of voiced audio, or
-   * no voiced frame at all (digital silence, no speech): never a confident guess from no data.
+   * no voiced frame at all (digital silence, no speech), or when most of it was passed over (the
+   * segmenter found no speech there): never a confident guess from no data.
    * A final span also adds its features to the speaker's statistics (after predicting).
    */
   async analyze(span: AnalysisSpan): Promise<ModalityEstimate | null> {
     if (this.#released) throw new VoiceStreamError("analyze() after release()");
-    const { llds, frames } = this.#frames(span);
+    const { llds, frames, passed } = this.#frames(span);
+    if (2 * passed > frames) return null;
     const voiced = countVoiced(llds, frames);
     if (frames === 0 || voiced === 0 || voiced * HOP_MS < this.minVoicedMs) return null;
     const all = computeFunctionals(llds, frames)!;
@@ -115,9 +210,13 @@ export class VoiceStream {
     };
   }
 
-  /** Acoustic summary of [startMs, endMs) from the stored LLDs. */
-  summary(span: Pick<AnalysisSpan, "startMs" | "endMs">): VoiceSummary {
-    const { llds, frames } = this.#frames({ ...span, utteranceId: "", final: false });
+  /**
+   * Acoustic summary of [startMs, endMs) from the stored LLDs; null when most of the span was
+   * passed over (no speech found there, so it was not analysed).
+   */
+  summary(span: Pick<AnalysisSpan, "startMs" | "endMs">): VoiceSummary | null {
+    const { llds, frames, passed } = this.#frames({ ...span, utteranceId: "", final: false });
+    if (2 * passed > frames) return null;
     const durationMs = span.endMs - span.startMs;
     if (frames === 0) return { durationMs, voicedRatio: 0, loudnessMean: 0, levelDb: -120 };
     const all = computeFunctionals(llds, frames)!;
