@@ -57,6 +57,15 @@ function procCpuMs(pid: number): number {
   return ticks * 10; // USER_HZ = 100 on Linux
 }
 
+/**
+ * Machine-wide CPU ticks from /proc/stat: all, and stolen by the hypervisor (a virtual machine
+ * whose host is busy runs slower than its cores suggest; the benchmark reports the share).
+ */
+function machineTicks(): { total: number; steal: number } {
+  const f = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+
 /** CPU ms of each thread of a process, by thread id, with its name (Linux /proc). */
 function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
   const out = new Map<string, { name: string; ms: number }>();
@@ -197,6 +206,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   const health0 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
   const cpu0 = procCpuMs(pid);
   const threads0 = threadCpuMs(pid);
+  const machine0 = machineTicks();
   const t0 = performance.now();
   const frames = Math.floor(SECONDS * 1000 / 20);
   const profiled: Promise<ProfileSummary> | undefined = PROFILE
@@ -223,6 +233,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   await new Promise((r) => setTimeout(r, 2000));
   const cpuMs = procCpuMs(pid) - cpu0;
   const threads = threadShares(threads0, threadCpuMs(pid), performance.now() - t0);
+  const machine1 = machineTicks();
   const health1 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
   for (const ws of socks) ws.close();
   for (const ws of subs) ws.close();
@@ -247,6 +258,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
     emotionP50Ms: Math.round(pct(emotionLatencies, 50) * 10) / 10,
     emotionP99Ms: Math.round(pct(emotionLatencies, 99) * 10) / 10,
     clientMaxLagMs: Math.round(maxLag),
+    stealPct: Math.round((machine1.steal - machine0.steal) / Math.max(1, machine1.total - machine0.total) * 1000) / 10,
     errors,
     errorMessages,
     threads,
@@ -278,7 +290,7 @@ const largest = (ok: (r: LoadResult) => boolean) => {
   return ns.length ? Math.max(...ns) : "none";
 };
 console.log(
-  "\nparticipants | server CPU | CPU/participant | VAD ms per audio s | streams/call | end p50 | end p99 | emotion p50 | emotion p99 | real-time (end / emotion)",
+  "\nparticipants | server CPU | CPU/participant | VAD ms per audio s | streams/call | end p50 | end p99 | emotion p50 | emotion p99 | steal | real-time (end / emotion)",
 );
 for (const r of results) {
   console.log(
@@ -290,7 +302,7 @@ for (const r of results) {
       } | ` +
       `${String(r.p99Ms).padStart(7)} | ${String(r.emotionP50Ms).padStart(11)} | ${
         String(r.emotionP99Ms).padStart(11)
-      } | ` +
+      } | ${String(r.stealPct).padStart(4)}% | ` +
       `${r.realTime ? "yes" : "no"} / ${r.emotionRealTime ? "yes" : "no"}${
         Object.keys(r.errors).length ? " " + JSON.stringify(r.errors) : ""
       }`,
