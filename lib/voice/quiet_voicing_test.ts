@@ -72,5 +72,5 @@ Deno.test("a digitally silent span gets no voice estimate, even with minVoicedMs
   s.push(new Float32Array(32000));
   const span = { utteranceId: "u", startMs: 0, endMs: 2000, final: true };
   assert.equal(await s.analyze(span), null);
-  assert.ok(s.summary(span).levelDb <= -90);
+  assert.ok(s.summary(span)!.levelDb <= -90);
 });

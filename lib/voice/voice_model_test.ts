@@ -84,7 +84,7 @@ describe("VoiceStream", () => {
     assert.ok(est.coverage > 0.2 && est.coverage <= 1);
     assert.ok(est.valence >= -1 && est.valence <= 1 && est.arousal >= -1 && est.arousal <= 1);
     assert.equal(stream.speakerUtterances, 1);
-    const sum = stream.summary(span);
+    const sum = stream.summary(span)!;
     assert.ok(sum.f0MeanHz! > 70 && sum.f0MeanHz! < 250, `male F0 ${sum.f0MeanHz}`);
     stream.release();
     assert.throws(() => stream.push(new Float32Array(10)));
