@@ -9,6 +9,63 @@ import { VoiceModel, VoiceStream } from "../voice/mod.ts";
 let model: VoiceModel | undefined;
 const streams = new Map<number, VoiceStream>();
 
+/**
+ * Audio is only buffered as it arrives; its LLDs are computed in slices of at most SLICE_MS,
+ * FRAMES_PER_TURN frames per stream in turn, between messages. An analysis request analyses its
+ * own stream's waiting frames first, so a final estimate never waits for every other
+ * participant's feature extraction.
+ */
+const SLICE_MS = 4;
+const FRAMES_PER_TURN = 10;
+/** Streams with frames ready to analyse. */
+const work = new Set<VoiceStream>();
+let draining = false;
+/** Frames handled (analysed or passed over) over every stream so far. */
+let drained = 0;
+
+/** Runs `fn` on a stream, counting the frames it handles. */
+function counted<T>(s: VoiceStream, fn: () => T): T {
+  const before = s.frameCount;
+  try {
+    return fn();
+  } finally {
+    drained += s.frameCount - before;
+  }
+}
+/**
+ * Backlog marks waiting for the extraction to catch up with the audio before them (the pool's
+ * `lagMs`): each is answered once as many frames were drained as were ready when it arrived.
+ */
+let marks: { samples: number; until: number }[] = [];
+
+function schedule(s: VoiceStream): void {
+  if (s.pendingFrames > 0) work.add(s);
+  if (!draining && work.size) {
+    draining = true;
+    setTimeout(drainSlice, 0);
+  }
+}
+
+function drainSlice(): void {
+  const t0 = performance.now();
+  while (work.size && performance.now() - t0 < SLICE_MS) {
+    for (const s of work) {
+      counted(s, () => s.drain(FRAMES_PER_TURN));
+      if (s.pendingFrames === 0) work.delete(s);
+    }
+  }
+  draining = work.size > 0;
+  while (marks.length && (!draining || marks[0].until <= drained)) reply({ type: "mark", samples: marks.shift()!.samples });
+  if (draining) setTimeout(drainSlice, 0);
+}
+
+function mark(samples: number): void {
+  let ready = 0;
+  for (const s of work) ready += s.pendingFrames;
+  if (ready === 0) reply({ type: "mark", samples });
+  else marks.push({ samples, until: drained + ready });
+}
+
 function reply(msg: Record<string, unknown>): void {
   scope.postMessage(msg);
 }
@@ -28,11 +85,16 @@ scope.onmessage = async (e: MessageEvent) => {
         reply({ type: "ready", name: model.name, card: model.card });
         break;
       case "open":
-        streams.set(m.stream, new VoiceStream(model!, { startFrame: m.startFrame ?? 0, deferMs: m.deferMs }));
+        streams.set(
+          m.stream,
+          new VoiceStream(model!, { startFrame: m.startFrame ?? 0, deferMs: m.deferMs, analyzeOnPush: false }),
+        );
         break;
-      case "push":
-        streams.get(m.stream)?.push(m.samples);
+      case "push": {
+        const s = streams.get(m.stream);
+        if (s) (counted(s, () => s.push(m.samples)), schedule(s));
         break;
+      }
       case "push_many": {
         // Audio of several streams gathered by the pool: lengths[i] samples of streams[i], in order,
         // and where each stream's segmenter stood (earliest utterance start, -1 when not told).
@@ -40,34 +102,45 @@ scope.onmessage = async (e: MessageEvent) => {
         for (let i = 0; i < m.streams.length; i++) {
           const n = m.lengths[i];
           const s = streams.get(m.streams[i]);
-          s?.push(m.samples.subarray(o, o + n));
-          if (s && m.earliest && m.earliest[i] >= 0) s.speech(m.earliest[i], m.inSpeech[i] === 1);
+          if (s) {
+            counted(s, () => {
+              s.push(m.samples.subarray(o, o + n));
+              if (m.earliest && m.earliest[i] >= 0) s.speech(m.earliest[i], m.inSpeech[i] === 1);
+            });
+            schedule(s);
+          }
           o += n;
         }
         break;
       }
       case "gap":
-        streams.get(m.stream)?.skip(m.samples);
+      {
+        const s = streams.get(m.stream);
+        if (s) (counted(s, () => s.skip(m.samples)), schedule(s));
         break;
+      }
       case "mark":
-        // Everything posted before the mark has been handled: the pool's measure of backlog.
-        reply({ type: "mark", samples: m.samples });
+        // Everything posted before the mark has been handled, its features included: the pool's
+        // measure of backlog.
+        mark(m.samples);
         break;
       case "analyze": {
         const s = streams.get(m.stream);
-        const estimate = s ? await s.analyze(m.span) : null;
+        const estimate = s ? await counted(s, () => s.analyze(m.span)) : null;
         reply({ type: "result", id: m.id, value: estimate });
         break;
       }
       case "summary": {
         const s = streams.get(m.stream);
-        reply({ type: "result", id: m.id, value: s ? s.summary(m.span) : null });
+        reply({ type: "result", id: m.id, value: s ? counted(s, () => s.summary(m.span)) : null });
         break;
       }
-      case "release":
-        streams.get(m.stream)?.release();
+      case "release": {
+        const s = streams.get(m.stream);
+        if (s) (s.release(), work.delete(s));
         streams.delete(m.stream);
         break;
+      }
     }
   } catch (err) {
     if (m.type === "init") reply({ type: "init_error", message: (err as Error).message });

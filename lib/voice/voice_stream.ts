@@ -36,6 +36,12 @@ export interface VoiceStreamOptions {
    * ({@linkcode VoiceStream.speech}) wait at all.
    */
   deferMs?: number;
+  /**
+   * Whether `push` analyses the frames it completes (default true). False leaves them to
+   * {@linkcode VoiceStream.drain} (a worker holding many streams spreads the work and answers
+   * requests in between); an analysis still analyses its own span's frames first.
+   */
+  analyzeOnPush?: boolean;
 }
 
 /**
@@ -66,6 +72,7 @@ export class VoiceStream {
   readonly model: VoiceModel;
   readonly minVoicedMs: number;
   readonly deferMs: number;
+  readonly analyzeOnPush: boolean;
   #extractor: LldExtractor;
   #ring: LldRing;
   #normalizer: SpeakerNormalizer;
@@ -88,6 +95,7 @@ export class VoiceStream {
     if (!(historyMs >= 1000)) throw new RangeError("historyMs must be ≥ 1000");
     if (!(this.minVoicedMs >= 0)) throw new RangeError("minVoicedMs must be ≥ 0");
     this.deferMs = options.deferMs ?? 2000;
+    this.analyzeOnPush = options.analyzeOnPush ?? true;
     if (!(this.deferMs >= 0)) throw new RangeError("deferMs must be ≥ 0");
     this.model = model;
     this.#startFrame = options.startFrame ?? 0;
@@ -111,7 +119,25 @@ export class VoiceStream {
   push(samples: Float32Array): void {
     if (this.#released) throw new VoiceStreamError("push() after release()");
     this.#extractor.append(samples, this.#sink);
-    this.#process();
+    if (this.analyzeOnPush) this.#process(Infinity);
+    else this.#coast();
+  }
+
+  /** Frames handled so far (analysed or passed over), from this stream's first sample. */
+  get frameCount(): number {
+    return this.#extractor.frameCount;
+  }
+
+  /** Frames ready to analyse now (complete, and not left waiting for the segmenter). */
+  get pendingFrames(): number {
+    const ex = this.#extractor;
+    return Math.max(0, Math.min(this.#target(), ex.completeFrames) - ex.frameCount);
+  }
+
+  /** Analyses up to `maxFrames` of the frames ready ({@linkcode pendingFrames}); returns how many. */
+  drain(maxFrames: number): number {
+    if (this.#released) return 0;
+    return this.#process(maxFrames);
   }
 
   /**
@@ -125,7 +151,8 @@ export class VoiceStream {
     this.#informed = true;
     this.#inSpeech = inSpeech;
     this.#needFrom = Math.max(this.#needFrom, Math.floor(earliestStartMs / HOP_MS) - this.#startFrame);
-    this.#process();
+    if (this.analyzeOnPush) this.#process(Infinity);
+    else this.#coast();
   }
 
   /** Passes over the frames no utterance can cover any more. */
@@ -154,11 +181,19 @@ export class VoiceStream {
     return n;
   }
 
-  #process(): void {
+  /** Stream frame up to which frames are analysed now: all, or those waited on for `deferMs`. */
+  #target(): number {
+    if (!this.#informed || this.#deferFrames === 0 || this.#inSpeech) return Infinity;
+    return this.#extractor.completeFrames - this.#deferFrames;
+  }
+
+  /** Passes over what no utterance can cover, then analyses up to `limit` ready frames. */
+  #process(limit: number): number {
     const ex = this.#extractor;
-    if (!this.#informed || this.#deferFrames === 0) return ex.analyzeTo(Infinity, this.#sink);
     this.#coast();
-    ex.analyzeTo(this.#inSpeech ? Infinity : ex.completeFrames - this.#deferFrames, this.#sink);
+    const before = ex.frameCount;
+    ex.analyzeTo(Math.min(this.#target(), before + limit), this.#sink);
+    return ex.frameCount - before;
   }
 
   /** Advances the media clock over `samples` samples that are not analysed (shed under load): they count as silence. */
