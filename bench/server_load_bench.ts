@@ -207,6 +207,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   const cpu0 = procCpuMs(pid);
   const threads0 = threadCpuMs(pid);
   const machine0 = machineTicks();
+  const client0 = procCpuMs(Deno.pid);
   const t0 = performance.now();
   const frames = Math.floor(SECONDS * 1000 / 20);
   const profiled: Promise<ProfileSummary> | undefined = PROFILE
@@ -234,6 +235,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   const cpuMs = procCpuMs(pid) - cpu0;
   const threads = threadShares(threads0, threadCpuMs(pid), performance.now() - t0);
   const machine1 = machineTicks();
+  const clientMs = procCpuMs(Deno.pid) - client0;
   const health1 = await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json();
   for (const ws of socks) ws.close();
   for (const ws of subs) ws.close();
@@ -245,6 +247,8 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
     participants: n,
     seconds: SECONDS,
     serverCpuPct: Math.round(cpuMs / wallMs * 1000) / 10,
+    /** This benchmark's own process (the simulated participants and subscribers) shares the cores. */
+    clientCpuPct: Math.round(clientMs / wallMs * 1000) / 10,
     cpuPerParticipantPct: Math.round(cpuMs / wallMs / n * 10000) / 100,
     vadMsPerAudioSecond: Math.round((vad1.model.computeMs - vad0.model.computeMs) / audioS * 100) / 100,
     vadWallMsPerAudioSecond: Math.round((vad1.busyMs - vad0.busyMs) / audioS * 100) / 100,
@@ -290,7 +294,7 @@ const largest = (ok: (r: LoadResult) => boolean) => {
   return ns.length ? Math.max(...ns) : "none";
 };
 console.log(
-  "\nparticipants | server CPU | CPU/participant | VAD ms per audio s | streams/call | end p50 | end p99 | emotion p50 | emotion p99 | steal | real-time (end / emotion)",
+  "\nparticipants | server CPU | CPU/participant | VAD ms per audio s | streams/call | end p50 | end p99 | emotion p50 | emotion p99 | client CPU | steal | real-time (end / emotion)",
 );
 for (const r of results) {
   console.log(
@@ -302,7 +306,7 @@ for (const r of results) {
       } | ` +
       `${String(r.p99Ms).padStart(7)} | ${String(r.emotionP50Ms).padStart(11)} | ${
         String(r.emotionP99Ms).padStart(11)
-      } | ${String(r.stealPct).padStart(4)}% | ` +
+      } | ${String(r.clientCpuPct).padStart(9)}% | ${String(r.stealPct).padStart(4)}% | ` +
       `${r.realTime ? "yes" : "no"} / ${r.emotionRealTime ? "yes" : "no"}${
         Object.keys(r.errors).length ? " " + JSON.stringify(r.errors) : ""
       }`,
