@@ -125,7 +125,8 @@ def pixel_card_markdown(card):
               f"plain {card['training'].get('carveOutPlain')}, mirror-averaged {card['training'].get('carveOutFlipAveraged')}). "
               f"Command: `{card['training']['command']}`.", "",
               "| epoch | train loss | carve-out accuracy | seconds |", "|---|---|---|---|"]
-    lines += [f"| {h['epoch']} | {h['trainLoss']} | {h['carveOutAccuracy']} | {h['seconds']} |"
+    # (epoch 0 of a warm restart is the starting model: no loss, no time)
+    lines += [f"| {h['epoch']} | {h.get('trainLoss', '—')} | {h['carveOutAccuracy']} | {h.get('seconds', '—')} |"
               for h in card["training"]["history"]]
     lines += ["", "## Combination with the blendshape model", "",
               f"{c['method']}: blendWeight {c['blendWeight']:.4f}, pixelWeight {c['pixelWeight']:.4f}, bias "
@@ -160,6 +161,10 @@ def main():
     p.add_argument("--results", default="training/face/results/face_cnn_val.json")
     p.add_argument("--fixture", default="lib/face/testdata/pixel_parity.json")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--init", default=None,
+                   help="start from the best weights of this checkpoint (a warm restart: a new one-cycle schedule)")
+    p.add_argument("--ckpt", default="pixel_ckpt.pt", help="checkpoint file name inside --cache")
+    p.add_argument("--version", default="1.1.0", help="model version written to the card")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -198,8 +203,18 @@ def main():
     steps_per_epoch = (len(xtr) + BATCH - 1) // BATCH
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
                                                 pct_start=0.2)
-    ckpt_path = os.path.join(args.cache, "pixel_ckpt.pt")
+    ckpt_path = os.path.join(args.cache, args.ckpt)
     state = {"epoch": 0, "best": (-1.0, 0, None), "history": [], "trainS": 0.0}
+    if args.init:
+        # A warm restart keeps the starting weights unless an epoch beats them on the carve-out.
+        init = torch.load(args.init, weights_only=False)
+        init_state = init["state"]["best"][2] if init["state"]["best"][2] is not None else init["model"]
+        model.load_state_dict(init_state)
+        acc0 = float((logits_in_batches(model, xc).argmax(1) == yc).mean())
+        state["best"] = (acc0, 0, {k: v.clone() for k, v in model.state_dict().items()})
+        state["history"].append({"epoch": 0, "carveOutAccuracy": round(acc0, 4),
+                                 "from": os.path.relpath(args.init), "fromEpochs": init.get("epochs")})
+        print(f"warm restart from {args.init} (carve-out {acc0:.4f})", flush=True)
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, weights_only=False)
         if ck.get("epochs") == args.epochs:
@@ -208,7 +223,8 @@ def main():
             sched.load_state_dict(ck["sched"])
             state = ck["state"]
             print(f"resumed after epoch {state['epoch']}")
-    gen = torch.Generator().manual_seed(args.seed + state["epoch"])
+    # (a warm restart draws other augmentations than the run it starts from; the split seed stays)
+    gen = torch.Generator().manual_seed(args.seed + state["epoch"] + (1000 if args.init else 0))
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
     while not args.finish_only and state["epoch"] < args.epochs:
         te = time.time()
@@ -318,7 +334,7 @@ def main():
     command = "nice -n 10 /usr/bin/python3 training/face/train_pixel.py " + " ".join(a for a in sys.argv[1:] if a != "--finish-only")
     card = {
         "name": args.name,
-        "version": "1.1.0",
+        "version": args.version,
         "modality": "face",
         "task": "7-class emotion classification of one aligned 48x48 gray face crop; combined with the "
                 "blendshape model (face_mlp) by calibrated log-linear pooling",
