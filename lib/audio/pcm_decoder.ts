@@ -11,6 +11,9 @@ export interface PcmFormat {
   channels: number;
 }
 
+/** Whether typed arrays on this machine are little-endian (the wire's byte order). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Bytes per sample frame (all channels) for a format. */
 export function frameBytes(format: PcmFormat): number {
   return (format.encoding === "pcm_s16le" ? 2 : 4) * format.channels;
@@ -31,7 +34,11 @@ export function decodePcm(bytes: Uint8Array, format: PcmFormat): Float32Array {
   const out = new Float32Array(frames);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ch = format.channels;
-  if (format.encoding === "pcm_s16le") {
+  if (format.encoding === "pcm_s16le" && ch === 1 && LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) {
+    // The common case (mono 16-bit, aligned): read the samples in place.
+    const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, frames);
+    for (let i = 0; i < frames; i++) out[i] = pcm[i] / 32768;
+  } else if (format.encoding === "pcm_s16le") {
     for (let i = 0, o = 0; i < frames; i++) {
       let s = 0;
       for (let c = 0; c < ch; c++, o += 2) s += view.getInt16(o, true);

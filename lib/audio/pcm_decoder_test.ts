@@ -27,3 +27,15 @@ Deno.test("decodePcm refuses a message that is not whole sample frames", () => {
     (e: unknown) => e instanceof MisalignedAudioError && e.recoverable,
   );
 });
+
+Deno.test("decodePcm reads mono 16-bit PCM the same at any byte offset", () => {
+  const samples = [0, 1, -1, 12345, -32768, 32767, 7];
+  const backing = new Uint8Array(2 * samples.length + 1);
+  for (const offset of [0, 1]) {
+    const b = backing.subarray(offset, offset + 2 * samples.length);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    samples.forEach((s, i) => v.setInt16(2 * i, s, true));
+    const out = decodePcm(b, { sampleRate: 16000, encoding: "pcm_s16le", channels: 1 });
+    assert.deepEqual([...out], samples.map((s) => Math.fround(s / 32768)), `offset ${offset}`);
+  }
+});

@@ -147,6 +147,12 @@ export class VadStream {
    * called once for the request, and later frames still run. Returns a promise that resolves when every frame fed so far is processed.
    */
   push(samples: Float32Array, onProb: (prob: number) => void, onError: (err: unknown) => void): Promise<void> {
+    this.feed(samples, onProb, onError);
+    return this.#whenIdle();
+  }
+
+  /** {@linkcode push} for callers that do not wait for the frames (no promise per call). */
+  feed(samples: Float32Array, onProb: (prob: number) => void, onError: (err: unknown) => void): void {
     let i = 0;
     while (i < samples.length) {
       const take = Math.min(VAD_FRAME_SAMPLES - this.#fill, samples.length - i);
@@ -164,7 +170,6 @@ export class VadStream {
       }
     }
     this.#pump();
-    return this.#whenIdle();
   }
 
   /**

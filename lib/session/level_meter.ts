@@ -23,18 +23,28 @@ export class LevelMeter {
 
   /** Adds 16 kHz samples. */
   push(samples: Float32Array): void {
-    for (let i = 0; i < samples.length; i++) {
-      const v = samples[i];
-      this.#accSq += v * v;
-      const a = v < 0 ? -v : v;
-      if (a > this.#accPeak) this.#accPeak = a;
-      if (++this.#accN === CELL_SAMPLES) {
+    // (the running cell in locals: this is on every audio message's path)
+    let sq = this.#accSq, peak = this.#accPeak, n = this.#accN, i = 0;
+    const len = samples.length;
+    while (i < len) {
+      const end = Math.min(len, i + CELL_SAMPLES - n);
+      n += end - i;
+      for (; i < end; i++) {
+        const v = samples[i];
+        sq += v * v;
+        const a = v < 0 ? -v : v;
+        if (a > peak) peak = a;
+      }
+      if (n === CELL_SAMPLES) {
         const k = this.#cells++ % this.#sumsq.length;
-        this.#sumsq[k] = this.#accSq;
-        this.#peak[k] = this.#accPeak;
-        this.#accSq = this.#accPeak = this.#accN = 0;
+        this.#sumsq[k] = sq;
+        this.#peak[k] = peak;
+        sq = peak = n = 0;
       }
     }
+    this.#accSq = sq;
+    this.#accPeak = peak;
+    this.#accN = n;
   }
 
   /** RMS and peak level in dBFS over [startMs, endMs) (cells still held); -120 for silence. */

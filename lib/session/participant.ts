@@ -224,7 +224,8 @@ export class ParticipantStream {
       vad.skip(pcm16k, onProb);
       this.#report(new ProtocolError("overloaded", "voice activity detection is behind; audio treated as silence"));
     } else {
-      this.#track(vad.push(pcm16k, onProb, onError));
+      // Not tracked per message: end() waits for the VAD to be idle, and failures come through onError.
+      vad.feed(pcm16k, onProb, onError);
     }
     if (this.#transcripts.size) this.#drainSegments(false);
   }
