@@ -12,6 +12,26 @@ function run(probs: number[], options = {}): SegmenterEvent[] {
 const frames = (ms: number, p: number) => Array(Math.round(ms / 32)).fill(p);
 
 describe("VadSegmenter", () => {
+  it("earliestStartMs never moves back and no utterance starts before it", () => {
+    const seg = new VadSegmenter({ partialIntervalMs: 0 });
+    // silence, a misfire, speech, silence, speech split by maxUtteranceMs
+    const script = [...frames(640, 0), ...frames(96, 0.9), ...frames(640, 0), ...frames(960, 0.9), ...frames(800, 0.05),
+      ...frames(16_000, 0.9), ...frames(800, 0)];
+    let last = 0;
+    for (const p of script) {
+      const before = seg.earliestStartMs;
+      for (const ev of seg.push(p)) {
+        if (ev.kind === "start" || ev.kind === "end" || ev.kind === "misfire") {
+          assert.ok(ev.startMs >= before, `${ev.kind} at ${ev.startMs} before the bound ${before}`);
+        }
+      }
+      assert.ok(seg.earliestStartMs >= last, "moved back");
+      last = seg.earliestStartMs;
+    }
+    assert.equal(seg.inSpeech, false);
+    assert.equal(seg.earliestStartMs, seg.timeMs - 96);
+  });
+
   it("closes an utterance after 500 ms of silence, with pre- and post-roll", () => {
     const ev = run([...frames(640, 0), ...frames(960, 0.9), ...frames(800, 0.05)]);
     assert.deepEqual(ev.map((e) => e.kind), ["start", "end"]);
