@@ -144,24 +144,26 @@ export class PitchAnalyzer {
    * (as `analyze` would), and the F0 continuity is forgotten.
    */
   trackLevel(samples: Float32Array, offset: number): void {
-    let sumSq = 0;
-    for (let i = 0; i < LONG_FRAME_SAMPLES; i++) {
-      const v = samples[offset + i] * this.#window[i];
-      sumSq += v * v;
-    }
-    this.#track(Math.sqrt(sumSq / LONG_FRAME_SAMPLES));
+    this.#track(Math.sqrt(this.#windowFrame(samples, offset) / LONG_FRAME_SAMPLES));
     this.#prevF0 = 0;
   }
 
-  /** Analyses the 960-sample frame starting at `offset` in `samples`. */
-  analyze(samples: Float32Array, offset: number): PitchResult {
-    const x = this.#input, res = this.result;
+  /** Windows the frame at `offset` into the FFT input; returns its energy (sum of squares). */
+  #windowFrame(samples: Float32Array, offset: number): number {
+    const x = this.#input;
     let sumSq = 0;
     for (let i = 0; i < LONG_FRAME_SAMPLES; i++) {
       const v = samples[offset + i] * this.#window[i];
       x[i] = v;
       sumSq += v * v;
     }
+    return sumSq;
+  }
+
+  /** Analyses the 960-sample frame starting at `offset` in `samples`. */
+  analyze(samples: Float32Array, offset: number): PitchResult {
+    const x = this.#input, res = this.result;
+    const sumSq = this.#windowFrame(samples, offset);
     res.f0Hz = 0;
     res.hnrDb = 0;
     res.h1 = 0;

@@ -119,8 +119,7 @@ export class VoiceStream {
   push(samples: Float32Array): void {
     if (this.#released) throw new VoiceStreamError("push() after release()");
     this.#extractor.append(samples, this.#sink);
-    if (this.analyzeOnPush) this.#process(Infinity);
-    else this.#coast();
+    this.#afterInput();
   }
 
   /** Frames handled so far (analysed or passed over), from this stream's first sample. */
@@ -151,6 +150,11 @@ export class VoiceStream {
     this.#informed = true;
     this.#inSpeech = inSpeech;
     this.#needFrom = Math.max(this.#needFrom, Math.floor(earliestStartMs / HOP_MS) - this.#startFrame);
+    this.#afterInput();
+  }
+
+  /** New audio or news from the segmenter: analyse now, or only pass over (drain() analyses). */
+  #afterInput(): void {
     if (this.analyzeOnPush) this.#process(Infinity);
     else this.#coast();
   }
