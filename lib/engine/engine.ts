@@ -127,7 +127,8 @@ export class Engine implements StageFactory {
       card: {
         name: "silero_vad",
         version: "5",
-        source: "@ricky0123/vad-web (npm), dist/silero_vad_v5.onnx",
+        source: "models/silero_vad_v5_16k.onnx: @ricky0123/vad-web (npm) dist/silero_vad_v5.onnx, " +
+          "16 kHz graph rewritten as batched products by training/vad/batched_silero.py (models/silero_vad.md)",
         licence: "MIT (snakers4/silero-vad)",
         frameSamples: 512,
         sampleRate: 16000,

@@ -1,8 +1,9 @@
 /**
- * Silero VAD v5 (github.com/snakers4/silero-vad, MIT), the ONNX file shipped in the npm package
- * @ricky0123/vad-web. One model is loaded per server; every participant's frames go through
- * one shared {@linkcode BatchScheduler}, each request carrying that participant's recurrent
- * state, so many streams run as one batched model call.
+ * Silero VAD v5 (github.com/snakers4/silero-vad, MIT), from the ONNX file shipped in the npm
+ * package @ricky0123/vad-web (see {@linkcode defaultVadModelPath}). One model is loaded per
+ * server; every participant's frames go through one shared {@linkcode BatchScheduler}, each
+ * request carrying that participant's recurrent state, so many streams run as one batched
+ * model call.
  */
 import { fileURLToPath } from "node:url";
 import { BatchScheduler, type BatchSchedulerOptions } from "../inference/batch_scheduler.ts";
@@ -29,8 +30,18 @@ export const SILENCE_GATE_MAX_PROB = 0.1;
 /** Mean square of a frame at the gate level. */
 const GATE_MEAN_SQUARE = 10 ** (SILENCE_GATE_DBFS / 10);
 
-/** Default location of the model file inside node_modules. */
+/**
+ * The model the server runs: Silero v5's 16 kHz graph rewritten as batched matrix products
+ * (models/silero_vad_v5_16k.onnx, made from {@linkcode sourceVadModelPath} by
+ * training/vad/batched_silero.py; same weights, same outputs within float rounding, about 3×
+ * fewer milliseconds per batch in onnxruntime-web's WebAssembly backend; models/silero_vad.md).
+ */
 export function defaultVadModelPath(): string {
+  return fileURLToPath(new URL("../../models/silero_vad_v5_16k.onnx", import.meta.url));
+}
+
+/** The model file as Silero publishes it, inside the npm package @ricky0123/vad-web. */
+export function sourceVadModelPath(): string {
   return fileURLToPath(new URL("../../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx", import.meta.url));
 }
 
