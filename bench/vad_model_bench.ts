@@ -53,4 +53,7 @@ for (const batch of BATCHES) {
 }
 for (const b of Object.values(backends)) b.close();
 await Deno.mkdir("artifacts/bench", { recursive: true });
-await Deno.writeTextFile("artifacts/bench/vad_model.json", JSON.stringify({ measuredAt: new Date().toISOString(), rows }, null, 1));
+await Deno.writeTextFile(
+  "artifacts/bench/vad_model.json",
+  JSON.stringify({ measuredAt: new Date().toISOString(), rows }, null, 1),
+);
