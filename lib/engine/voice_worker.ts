@@ -5,6 +5,10 @@
  * always sees the audio pushed before it.
  */
 import { VoiceModel, VoiceStream } from "../voice/mod.ts";
+import { setThreadNice, VOICE_WORKER_NICE } from "./thread_priority.ts";
+
+// Below the socket thread and the VAD worker when the cores are busy (thread_priority.ts).
+setThreadNice(VOICE_WORKER_NICE);
 
 let model: VoiceModel | undefined;
 const streams = new Map<number, VoiceStream>();
@@ -55,7 +59,9 @@ function drainSlice(): void {
     }
   }
   draining = work.size > 0;
-  while (marks.length && (!draining || marks[0].until <= drained)) reply({ type: "mark", samples: marks.shift()!.samples });
+  while (marks.length && (!draining || marks[0].until <= drained)) {
+    reply({ type: "mark", samples: marks.shift()!.samples });
+  }
   if (draining) setTimeout(drainSlice, 0);
 }
 
@@ -113,8 +119,7 @@ scope.onmessage = async (e: MessageEvent) => {
         }
         break;
       }
-      case "gap":
-      {
+      case "gap": {
         const s = streams.get(m.stream);
         if (s) (counted(s, () => s.skip(m.samples)), schedule(s));
         break;

@@ -9,14 +9,16 @@ import { VoiceWorkerPool, type VoiceWorkerPoolOptions } from "./voice_worker_poo
 
 /**
  * Default number of voice workers: one per core beyond the first (which the socket thread and the
- * VAD worker share), at least 1, at most 4. On the 2-core machine two voice workers were measured
- * worse than one (`bench server_load`, 64 participants: p99 to utterance.end 808 ms instead of
- * 29 ms, because the VAD worker then competes with two busy threads for two cores; p99 to emotion
- * 901 instead of 1,922 ms), so there it is 1.
+ * VAD worker share), at least 1, at most 4, and 2 on a 2-core machine. There, since the VAD runs
+ * the batched Silero graph (about 20 % of a core at 128 participants), two voice workers measured
+ * better than one (`bench server_load`, 128 participants, run alternately: p99 to `emotion` 59 and
+ * 99 ms with two, 115 and 238 ms with one; p99 to `utterance.end` 29–41 vs 27–28 ms; the same
+ * server CPU within the machine's drift). With the published Silero graph (64–72 % of a core) two
+ * voice workers had been worse.
  */
 export function defaultVoiceWorkers(): number {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  return Math.max(1, Math.min(4, cores - 1));
+  return cores === 2 ? 2 : Math.max(1, Math.min(4, cores - 1));
 }
 
 /** Voice workers sharing the participants. */
