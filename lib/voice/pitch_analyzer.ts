@@ -22,6 +22,7 @@
  * normal-level speech (on which the voice model was trained) do not change.
  */
 import FFT from "fft.js";
+import { EvenDft } from "./even_dft.ts";
 
 /** Frame length of the long analysis, in samples at 16 kHz (60 ms). */
 export const LONG_FRAME_SAMPLES = 960;
@@ -81,8 +82,11 @@ export class PitchAnalyzer {
   #windowAcf = new Float64Array(FFT_SIZE / 2);
   #input = new Float64Array(FFT_SIZE);
   #spec: number[];
-  #acfSpec: number[];
-  #powerFull = new Float64Array(FFT_SIZE);
+  /** Power spectrum, bins 0..FFT_SIZE/2 (the rest mirrors them). */
+  #power = new Float64Array(FFT_SIZE / 2 + 1);
+  /** Its DFT, the frame's autocorrelation at lags 0..FFT_SIZE/2 (scaled by ½, which r0 cancels). */
+  #acf = new Float64Array(FFT_SIZE / 2 + 1);
+  #evenDft = new EvenDft(FFT_SIZE / 2);
   /** Magnitude spectrum of the last frame, bins 0..FFT_SIZE/2. */
   readonly magnitude = new Float64Array(FFT_SIZE / 2 + 1);
   readonly binHz = 16000 / FFT_SIZE;
@@ -103,7 +107,6 @@ export class PitchAnalyzer {
       this.#window[i] = Math.exp(-0.5 * ((i - half) / (GAUSS_SIGMA * half)) ** 2);
     }
     this.#spec = this.#fft.createComplexArray();
-    this.#acfSpec = this.#fft.createComplexArray();
     // the window's own autocorrelation, for Boersma's correction r_x ≈ r_xw / r_w
     const w = this.#window;
     for (let lag = 0; lag < FFT_SIZE / 2; lag++) {
@@ -176,19 +179,18 @@ export class PitchAnalyzer {
       return res;
     }
     this.#fft.realTransform(this.#spec, x);
-    const spec = this.#spec, mag = this.magnitude, pf = this.#powerFull;
+    const spec = this.#spec, mag = this.magnitude, pw = this.#power;
     for (let k = 0; k <= FFT_SIZE / 2; k++) {
-      const pw = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
-      mag[k] = Math.sqrt(pw);
-      pf[k] = pw;
-      if (k > 0 && k < FFT_SIZE / 2) pf[FFT_SIZE - k] = pw;
+      const p = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
+      mag[k] = Math.sqrt(p);
+      pw[k] = p;
     }
-    // autocorrelation = inverse DFT of the (real, even) power spectrum
-    this.#fft.realTransform(this.#acfSpec, pf);
-    const acf = this.#acfSpec; // real parts at even indices
+    // autocorrelation = DFT of the (real, even) power spectrum, from its first half
+    const acf = this.#acf;
+    this.#evenDft.transform(pw, acf);
     const r0 = acf[0];
     const minLag = Math.floor(16000 / MAX_F0_HZ), maxLag = Math.ceil(16000 / MIN_F0_HZ);
-    const rAt = (lag: number) => acf[2 * lag] / r0 / this.#windowAcf[lag];
+    const rAt = (lag: number) => acf[lag] / r0 / this.#windowAcf[lag];
     let bestScore = -Infinity, bestLag = 0, bestR = 0;
     for (let lag = minLag + 1; lag < maxLag; lag++) {
       const c = rAt(lag);
@@ -220,7 +222,7 @@ export class PitchAnalyzer {
     this.#prevF0 = f0;
     // HNR from the uncorrected normalised autocorrelation at the period (openSMILE cHarmonics ACF HNR)
     const li = Math.floor(bestLag), fr = bestLag - li;
-    const raw = ((1 - fr) * acf[2 * li] + fr * acf[2 * li + 2]) / r0;
+    const raw = ((1 - fr) * acf[li] + fr * acf[li + 1]) / r0;
     const rc = Math.min(Math.max(raw, 1e-10), 1 - 1e-10);
     res.hnrDb = 10 * Math.log10(rc / (1 - rc));
     res.h1 = this.harmonicAmplitude(f0);
