@@ -5,6 +5,7 @@
  * always sees the audio pushed before it.
  */
 import { VoiceModel, VoiceStream } from "../voice/mod.ts";
+import { warmUpVoice } from "../voice/warm_up.ts";
 import { setThreadNice, VOICE_WORKER_NICE } from "./thread_priority.ts";
 
 // Below the socket thread and the VAD worker when the cores are busy (thread_priority.ts).
@@ -42,6 +43,11 @@ function counted<T>(s: VoiceStream, fn: () => T): T {
  */
 let marks: { samples: number; until: number }[] = [];
 
+/*
+ * Slices are chained with setTimeout(0), not a message channel: timers run between them (the voice
+ * model's batching wait is a timer; under a chain of message-channel tasks a 2 ms timer fired after
+ * about 520 ms, measured), at the price of a clamped hop (about 2 ms here) when frames are waiting.
+ */
 function schedule(s: VoiceStream): void {
   if (s.pendingFrames > 0) work.add(s);
   if (!draining && work.size) {
@@ -88,6 +94,8 @@ scope.onmessage = async (e: MessageEvent) => {
     switch (m.type) {
       case "init":
         model = await VoiceModel.load(m.modelsDir);
+        // Compiled before the first participant speaks (warm_up.ts); a restarted worker warms up again.
+        await warmUpVoice(model);
         reply({ type: "ready", name: model.name, card: model.card });
         break;
       case "open":
