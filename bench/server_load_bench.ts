@@ -10,7 +10,7 @@
  * dropped or refused and no error event. The participants send no transcript, so no final
  * estimate waits for text.
  *
- *   deno task bench server_load            (default N = 16, 32, 64, 96, 128; 20 s each)
+ *   deno task bench server_load            (default N = 16, 32, 64, 96, 128, 160; 20 s each)
  *   BENCH_N=64 BENCH_SECONDS=30 deno task bench server_load
  *   BENCH_ASR=on deno task bench server_load   (speech recognition on; off by default)
  *   BENCH_PROFILE=1 BENCH_N=64 deno task bench server_load   (adds the server main thread's CPU
@@ -22,7 +22,7 @@ import { resolveSegmenterOptions } from "../lib/segment/vad_segmenter.ts";
 import { DATA_DIR, listClips } from "../lib/testing/data.ts";
 import { toPcm16 } from "../lib/testing/ws_client.ts";
 
-const NS = (Deno.env.get("BENCH_N") ?? "16,32,64,96,128").split(",").map(Number);
+const NS = (Deno.env.get("BENCH_N") ?? "16,32,64,96,128,160").split(",").map(Number);
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 20);
 const WARMUP_MS = 3000;
 const PROFILE = Boolean(Deno.env.get("BENCH_PROFILE"));
