@@ -19,10 +19,12 @@ export interface VoiceStage {
    */
   behind?(): boolean;
   /**
-   * Where the segmenter stands (`VadSegmenter.earliestStartMs`, `inSpeech`): audio no utterance
-   * can cover any more need not be analysed. Absent, or never called: every frame is analysed.
+   * Where the segmenter stands (`VadSegmenter.earliestStartMs`, `inSpeech`, `speechUntilMs`):
+   * audio no utterance can cover any more need not be analysed, and audio in a pause after an
+   * open utterance's speech can wait until it is known to belong to it. Absent, or never called:
+   * every frame is analysed.
    */
-  speech?(earliestStartMs: number, inSpeech: boolean): void;
+  speech?(earliestStartMs: number, inSpeech: boolean, speechUntilMs?: number): void;
 }
 
 /** Per-participant face stage. */

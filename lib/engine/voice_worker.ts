@@ -119,7 +119,9 @@ scope.onmessage = async (e: MessageEvent) => {
           if (s) {
             counted(s, () => {
               s.push(m.samples.subarray(o, o + n));
-              if (m.earliest && m.earliest[i] >= 0) s.speech(m.earliest[i], m.inSpeech[i] === 1);
+              if (m.earliest && m.earliest[i] >= 0) {
+                s.speech(m.earliest[i], m.inSpeech[i] === 1, m.until && m.until[i] >= 0 ? m.until[i] : undefined);
+              }
             });
             schedule(s);
           }

@@ -69,6 +69,8 @@ interface StreamState {
   /** Where its segmenter stands (VoiceStage.speech); -1 until told. */
   earliestStartMs: number;
   inSpeech: boolean;
+  /** The segmenter's `speechUntilMs` (-1: not told). */
+  speechUntilMs: number;
 }
 
 interface Pending {
@@ -237,6 +239,7 @@ export class VoiceWorkerPool {
     const lengths = new Int32Array(this.#outbox.length);
     const earliest = new Float64Array(this.#outbox.length);
     const inSpeech = new Uint8Array(this.#outbox.length);
+    const until = new Float64Array(this.#outbox.length);
     const samples = new Float32Array(this.#outboxSamples);
     let o = 0;
     this.#outbox.forEach((e, i) => {
@@ -245,12 +248,15 @@ export class VoiceWorkerPool {
       const st = this.#streams.get(e.stream);
       earliest[i] = st?.earliestStartMs ?? -1;
       inSpeech[i] = st?.inSpeech ? 1 : 0;
+      until[i] = st?.speechUntilMs ?? -1;
       samples.set(e.samples, o);
       o += e.samples.length;
     });
     this.#outbox = [];
     this.#outboxSamples = 0;
-    this.#worker.postMessage({ type: "push_many", streams, lengths, earliest, inSpeech, samples }, [samples.buffer]);
+    this.#worker.postMessage({ type: "push_many", streams, lengths, earliest, inSpeech, until, samples }, [
+      samples.buffer,
+    ]);
   }
 
   #dropOutbox(): void {
@@ -293,7 +299,7 @@ export class VoiceWorkerPool {
   /** A new participant's voice stage. */
   open(): VoiceStage {
     const stream = this.#nextStream++;
-    const state: StreamState = { pushed: 0, earliestStartMs: -1, inSpeech: false };
+    const state: StreamState = { pushed: 0, earliestStartMs: -1, inSpeech: false, speechUntilMs: -1 };
     this.#streams.set(stream, state);
     if (this.#ready && !this.#closed) this.#post({ type: "open", stream, deferMs: this.deferMs });
     return {
@@ -317,10 +323,11 @@ export class VoiceWorkerPool {
         }
       },
       analyze: (span: AnalysisSpan) => this.#request<ModalityEstimate | null>({ type: "analyze", stream, span }),
-      speech: (earliestStartMs: number, inSpeech: boolean) => {
+      speech: (earliestStartMs: number, inSpeech: boolean, speechUntilMs = -1) => {
         // Travels with the stream's next audio (the worker applies it after that audio).
         state.earliestStartMs = Math.max(state.earliestStartMs, earliestStartMs);
         state.inSpeech = inSpeech;
+        state.speechUntilMs = speechUntilMs;
       },
       behind: () => this.#pending.size >= BEHIND_PENDING || this.lagMs > BEHIND_LAG_MS,
       summary: (span: AnalysisSpan) => this.#request<object | null>({ type: "summary", stream, span }),

@@ -66,10 +66,16 @@ export function resolveSegmenterOptions(options: VadSegmenterOptions = {}): Requ
   };
   check(o.frameMs > 0, "frameMs must be > 0");
   check(o.positiveThreshold > 0 && o.positiveThreshold <= 1, "positiveThreshold must be in (0, 1]");
-  check(o.negativeThreshold >= 0 && o.negativeThreshold <= o.positiveThreshold, "negativeThreshold must be in [0, positiveThreshold]");
+  check(
+    o.negativeThreshold >= 0 && o.negativeThreshold <= o.positiveThreshold,
+    "negativeThreshold must be in [0, positiveThreshold]",
+  );
   check(o.minSpeechMs >= 0, "minSpeechMs must be ≥ 0");
   check(o.minSilenceMs >= o.frameMs, "minSilenceMs must be ≥ frameMs");
-  check(o.maxUtteranceMs >= 2 * o.minSpeechMs && o.maxUtteranceMs >= 1000, "maxUtteranceMs must be ≥ 1000 and ≥ 2·minSpeechMs");
+  check(
+    o.maxUtteranceMs >= 2 * o.minSpeechMs && o.maxUtteranceMs >= 1000,
+    "maxUtteranceMs must be ≥ 1000 and ≥ 2·minSpeechMs",
+  );
   check(o.preRollMs >= 0 && o.postRollMs >= 0, "preRollMs and postRollMs must be ≥ 0");
   check(o.partialIntervalMs === 0 || o.partialIntervalMs >= 200, "partialIntervalMs must be 0 or ≥ 200");
   return o;
@@ -106,6 +112,17 @@ export class VadSegmenter {
   get earliestStartMs(): number {
     if (this.#inSpeech) return this.#startMs();
     return Math.max(0, this.#lastEndMs, this.#frame * this.options.frameMs - this.options.preRollMs);
+  }
+
+  /**
+   * While an utterance is open (confirmed or not): the media time up to which audio belongs to it
+   * whatever follows — its last speech frame plus the post-roll. Audio after that, in a pause,
+   * joins the utterance only if speech resumes; if it does not, the utterance ends here. When no
+   * utterance is open: {@linkcode earliestStartMs}. Never beyond {@linkcode timeMs}.
+   */
+  get speechUntilMs(): number {
+    if (!this.#inSpeech) return this.earliestStartMs;
+    return Math.min(this.timeMs, (this.#lastSpeechFrame + 1) * this.options.frameMs + this.options.postRollMs);
   }
 
   /** Media time reached, in ms. */
@@ -149,7 +166,9 @@ export class VadSegmenter {
       return out;
     }
     if (this.#confirmed && o.partialIntervalMs > 0 && nowMs >= this.#nextPartialMs) {
-      out.push({ kind: "partial", startMs: this.#startMs(), endMs: nowMs });
+      // The running estimate covers the speech so far: in a pause, up to the last speech frame
+      // plus the post-roll (where the utterance would end), not the silence after it.
+      out.push({ kind: "partial", startMs: this.#startMs(), endMs: this.speechUntilMs });
       this.#nextPartialMs += o.partialIntervalMs;
     }
     return out;

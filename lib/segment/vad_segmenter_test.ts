@@ -15,8 +15,15 @@ describe("VadSegmenter", () => {
   it("earliestStartMs never moves back and no utterance starts before it", () => {
     const seg = new VadSegmenter({ partialIntervalMs: 0 });
     // silence, a misfire, speech, silence, speech split by maxUtteranceMs
-    const script = [...frames(640, 0), ...frames(96, 0.9), ...frames(640, 0), ...frames(960, 0.9), ...frames(800, 0.05),
-      ...frames(16_000, 0.9), ...frames(800, 0)];
+    const script = [
+      ...frames(640, 0),
+      ...frames(96, 0.9),
+      ...frames(640, 0),
+      ...frames(960, 0.9),
+      ...frames(800, 0.05),
+      ...frames(16_000, 0.9),
+      ...frames(800, 0),
+    ];
     let last = 0;
     for (const p of script) {
       const before = seg.earliestStartMs;
@@ -30,6 +37,40 @@ describe("VadSegmenter", () => {
     }
     assert.equal(seg.inSpeech, false);
     assert.equal(seg.earliestStartMs, seg.timeMs - 96);
+  });
+
+  it("speechUntilMs: audio up to it ends up in the open utterance, whatever follows", () => {
+    const seg = new VadSegmenter({ partialIntervalMs: 0 });
+    // speech, a 320 ms pause, speech, then silence that closes the utterance; then a split by maxUtteranceMs
+    const script = [
+      ...frames(640, 0),
+      ...frames(960, 0.9),
+      ...frames(320, 0.05),
+      ...frames(640, 0.9),
+      ...frames(800, 0),
+      ...frames(16_000, 0.9),
+      ...frames(800, 0),
+    ];
+    const bounds: number[] = []; // speechUntilMs while each utterance was open
+    for (const p of script) {
+      for (const ev of seg.push(p)) {
+        if (ev.kind === "end") {
+          // Everything promised to the utterance lies inside it.
+          for (const b of bounds) {
+            assert.ok(b <= ev.endMs && b >= ev.startMs, `bound ${b} outside [${ev.startMs}, ${ev.endMs})`);
+          }
+          bounds.length = 0;
+        }
+      }
+      assert.ok(seg.speechUntilMs <= seg.timeMs);
+      if (seg.inSpeech) bounds.push(seg.speechUntilMs);
+      else assert.equal(seg.speechUntilMs, seg.earliestStartMs);
+    }
+    // In the pause the bound stayed at the last speech frame plus the post-roll: 640 + 960 + 64.
+    const s2 = new VadSegmenter({ partialIntervalMs: 0 });
+    for (const p of [...frames(640, 0), ...frames(960, 0.9), ...frames(320, 0.05)]) s2.push(p);
+    assert.ok(s2.inSpeech);
+    assert.equal(s2.speechUntilMs, 640 + 960 + 64);
   });
 
   it("closes an utterance after 500 ms of silence, with pre- and post-roll", () => {
@@ -91,6 +132,17 @@ describe("VadSegmenter", () => {
     const partials = ev.filter((e) => e.kind === "partial");
     assert.equal(partials.length, 3);
     assert.deepEqual(partials.map((p) => p.startMs), [0, 0, 0]);
+    assert.deepEqual(partials.map((p) => p.endMs), [1024, 2016, 3008]);
+  });
+
+  it("a partial in a pause ends at the last speech plus the post-roll, not in the silence after it", () => {
+    // speech 0–1856 ms, a 320 ms pause in which the second partial (due at 2000 ms) falls, speech again
+    const ev = run([...frames(1856, 0.9), ...frames(320, 0.05), ...frames(960, 0.9), ...frames(640, 0)], {
+      partialIntervalMs: 1000,
+      preRollMs: 0,
+    });
+    const partials = ev.filter((e) => e.kind === "partial");
+    assert.deepEqual(partials.map((p) => p.endMs), [1024, 1856 + 64, 3008], JSON.stringify(partials));
   });
 
   it("rejects inconsistent options", () => {

@@ -22,7 +22,11 @@ import { ErrorThrottle } from "./error_throttle.ts";
 import { FaceWindows } from "./face_windows.ts";
 import { LevelMeter } from "./level_meter.ts";
 import { type BaseReasons, unavailableReason } from "./missing_reasons.ts";
-import { type ParticipantOptions, resolveParticipantOptions, type ResolvedParticipantOptions } from "./participant_options.ts";
+import {
+  type ParticipantOptions,
+  type ResolvedParticipantOptions,
+  resolveParticipantOptions,
+} from "./participant_options.ts";
 import { AudioPacer, TokenBucket } from "./rate_limiter.ts";
 import { alignSegment } from "./transcript_aligner.ts";
 import { TranscriptBuffer } from "./transcript_buffer.ts";
@@ -193,7 +197,12 @@ export class ParticipantStream {
       // server's clock advances too, with silence in its place.
       this.#ingest(this.#resampler!.push(new Float32Array(frames)), true);
       if (decision.fatal) {
-        throw new ProtocolError("rate_limited", "audio keeps arriving faster than real time", false, CloseCode.policyViolation);
+        throw new ProtocolError(
+          "rate_limited",
+          "audio keeps arriving faster than real time",
+          false,
+          CloseCode.policyViolation,
+        );
       }
       throw new ProtocolError(
         "rate_limited",
@@ -213,7 +222,8 @@ export class ParticipantStream {
     const vad = this.#vad!;
     const onProb = (p: number) => {
       this.#onSegmenterEvents(this.#segmenter.push(p));
-      this.#voice?.speech?.(this.#segmenter.earliestStartMs, this.#segmenter.inSpeech);
+      const seg = this.#segmenter;
+      this.#voice?.speech?.(seg.earliestStartMs, seg.inSpeech, seg.speechUntilMs);
     };
     const onError = (err: unknown) => this.#report(err, "model_error");
     if (silence) {
@@ -241,7 +251,10 @@ export class ParticipantStream {
     this.#requireOpen();
     if (!this.#hello) throw new ProtocolError("hello_required", "send hello before face messages", false);
     if (!this.options.offline && !this.#faceBucket.take()) {
-      throw new ProtocolError("rate_limited", `more than ${this.options.maxFacePerSecond} face messages per second; frame dropped`);
+      throw new ProtocolError(
+        "rate_limited",
+        `more than ${this.options.maxFacePerSecond} face messages per second; frame dropped`,
+      );
     }
     this.#faces.check(frame.timeMs, this.#clockMs());
     this.#faces.accept(frame.timeMs, frame.present);
@@ -311,7 +324,12 @@ export class ParticipantStream {
       this.#voice?.release();
       this.#face?.release();
     });
-    this.#ctx.publish({ type: "participant.left", participantId: this.id, reason: "consent_withdrawn", mediaMs: this.mediaMs });
+    this.#ctx.publish({
+      type: "participant.left",
+      participantId: this.id,
+      reason: "consent_withdrawn",
+      mediaMs: this.mediaMs,
+    });
   }
 
   #requireOpen(): void {
@@ -344,7 +362,11 @@ export class ParticipantStream {
     const unavailable = this.#ctx.stages.unavailable ?? {};
     const faceCounts = this.#faces.counts;
     return {
-      voice: !this.#format ? "no_audio" : !this.#voice ? unavailableReason(unavailable.voice) : "too_little_voiced_speech",
+      voice: !this.#format
+        ? "no_audio"
+        : !this.#voice
+        ? unavailableReason(unavailable.voice)
+        : "too_little_voiced_speech",
       face: !this.#face
         ? unavailableReason(unavailable.face)
         : faceCounts.frames > 0 && faceCounts.faces === 0

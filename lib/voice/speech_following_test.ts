@@ -52,13 +52,15 @@ async function run(gapMs: number) {
       // As the session does: the requests go out before the stream hears the segmenter moved on.
       const e = eager.analyze(span), f = following.analyze(span);
       const eagerSummary = eager.summary(span), followingSummary = following.summary(span);
-      pending.push(Promise.all([e, f]).then(([a, b]) => ({
-        id: span.utteranceId,
-        eager: a,
-        following: b,
-        eagerSummary,
-        followingSummary,
-      })));
+      pending.push(
+        Promise.all([e, f]).then(([a, b]) => ({
+          id: span.utteranceId,
+          eager: a,
+          following: b,
+          eagerSummary,
+          followingSummary,
+        })),
+      );
     }
   };
   for (let i = 0; i < audio.length; i += 320) {
@@ -67,7 +69,7 @@ async function run(gapMs: number) {
     following.push(chunk);
     await vad.push(chunk, (p) => {
       onEvents(seg.push(p));
-      following.speech(seg.earliestStartMs, seg.inSpeech);
+      following.speech(seg.earliestStartMs, seg.inSpeech, seg.speechUntilMs);
     }, (err) => {
       throw err;
     });
@@ -79,8 +81,9 @@ async function run(gapMs: number) {
 }
 
 describe("voice analysis that follows the segmenter", () => {
-  // Back to back, a clip's own leading and trailing silence is all there is to pass over.
-  for (const [gapMs, least] of [[0, 0.1], [1500, 0.3]]) {
+  // Back to back, a clip's own leading and trailing silence is all there is to pass over (measured: 28 % of
+  // the frames; 19 % before pauses after speech waited for the segmenter; with 1.5 s gaps 52 %, 44 % before).
+  for (const [gapMs, least] of [[0, 0.25], [1500, 0.5]]) {
     it(`gives utterances the estimates of a full analysis and passes over silence (gap ${gapMs} ms)`, async () => {
       const { results, frames, passedOver } = await run(gapMs);
       const finals = results.filter((r) => r.eager !== null);

@@ -83,6 +83,8 @@ export class VoiceStream {
   /** Whether the segmenter has said where it stands; until then every frame is analysed. */
   #informed = false;
   #inSpeech = false;
+  /** While in speech: stream frame before which every frame belongs to the open utterance (undefined: all). */
+  #speechUntil: number | undefined;
   /** Stream frame (from this stream's first sample) before which no utterance can start. */
   #needFrom = 0;
   #passedOver = 0;
@@ -142,13 +144,19 @@ export class VoiceStream {
   /**
    * Where the segmenter stands: no utterance can start before `earliestStartMs` any more (media
    * time), and whether one is open or about to be confirmed (`inSpeech`). While one is, every
-   * frame is analysed as it arrives; otherwise frames before the earliest start (less the
-   * warm-up) are passed over. `earliestStartMs` never moves back.
+   * frame up to `speechUntilMs` (the segmenter's: its last speech frame plus the post-roll; all
+   * frames when not given) is analysed as it arrives, and frames after it, in a pause, wait as
+   * frames outside speech do (`deferMs`) until speech resumes or the utterance ends before them;
+   * otherwise frames before the earliest start (less the warm-up) are passed over.
+   * `earliestStartMs` never moves back.
    */
-  speech(earliestStartMs: number, inSpeech: boolean): void {
+  speech(earliestStartMs: number, inSpeech: boolean, speechUntilMs?: number): void {
     if (this.#released || !Number.isFinite(earliestStartMs)) return;
     this.#informed = true;
     this.#inSpeech = inSpeech;
+    this.#speechUntil = inSpeech && speechUntilMs !== undefined && Number.isFinite(speechUntilMs)
+      ? Math.ceil(speechUntilMs / HOP_MS) - this.#startFrame
+      : undefined;
     this.#needFrom = Math.max(this.#needFrom, Math.floor(earliestStartMs / HOP_MS) - this.#startFrame);
     this.#afterInput();
   }
@@ -185,10 +193,12 @@ export class VoiceStream {
     return n;
   }
 
-  /** Stream frame up to which frames are analysed now: all, or those waited on for `deferMs`. */
+  /** Stream frame up to which frames are analysed now: all, those waited on for `deferMs`, or in speech those up to `speechUntilMs` (at least). */
   #target(): number {
-    if (!this.#informed || this.#deferFrames === 0 || this.#inSpeech) return Infinity;
-    return this.#extractor.completeFrames - this.#deferFrames;
+    if (!this.#informed || this.#deferFrames === 0) return Infinity;
+    const waited = this.#extractor.completeFrames - this.#deferFrames;
+    if (!this.#inSpeech) return waited;
+    return this.#speechUntil === undefined ? Infinity : Math.max(waited, this.#speechUntil);
   }
 
   /** Passes over what no utterance can cover, then analyses up to `limit` ready frames. */
