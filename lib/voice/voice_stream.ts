@@ -193,7 +193,10 @@ export class VoiceStream {
     return n;
   }
 
-  /** Stream frame up to which frames are analysed now: all, those waited on for `deferMs`, or in speech those up to `speechUntilMs` (at least). */
+  /**
+   * Stream frame up to which frames are analysed now: all; those waited on for `deferMs`; or, in
+   * speech, at least those up to `speechUntilMs`.
+   */
   #target(): number {
     if (!this.#informed || this.#deferFrames === 0) return Infinity;
     const waited = this.#extractor.completeFrames - this.#deferFrames;
