@@ -15,6 +15,8 @@
  *   BENCH_ASR=on deno task bench server_load   (speech recognition on; off by default)
  *   BENCH_PROFILE=1 BENCH_N=64 deno task bench server_load   (adds the server main thread's CPU
  *     profile over the measured window: self time by function and by file)
+ *   BENCH_TRACE=1 BENCH_N=128 deno task bench server_load   (adds each measured latency with its time in
+ *     the run, to artifacts/bench/server_load.json, to see whether the slow ones cluster)
  */
 import { decodeAudio } from "../lib/media/decode.ts";
 import { type ProfileSummary, sampleProfile, summarise } from "./cpu_profile.ts";
@@ -26,6 +28,7 @@ const NS = (Deno.env.get("BENCH_N") ?? "16,32,64,96,128,160").split(",").map(Num
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 20);
 const WARMUP_MS = 3000;
 const PROFILE = Boolean(Deno.env.get("BENCH_PROFILE"));
+const TRACE = Boolean(Deno.env.get("BENCH_TRACE"));
 const PER_SESSION = 8;
 const FRAME = 320; // 20 ms at 16 kHz
 const seg = resolveSegmenterOptions();
@@ -147,6 +150,9 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   const sends: { mediaMs: number; wall: number }[][] = Array.from({ length: n }, () => []);
   const latencies: number[] = [];
   const emotionLatencies: number[] = [];
+  /** BENCH_TRACE: [ms since the start, latency ms] of each measured event, to see whether slow ones cluster. */
+  const trace: { end: [number, number][]; emotion: [number, number][] } = { end: [], emotion: [] };
+  let tStart = 0;
   /** Wall time of the message that closed each measured utterance, by utteranceId. */
   const closedAt = new Map<string, number>();
   const errors: Record<string, number> = {};
@@ -169,7 +175,10 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
       }
       if (ev.type === "emotion" && !ev.window) {
         const wall = closedAt.get(ev.utteranceId);
-        if (wall !== undefined) emotionLatencies.push(performance.now() - wall);
+        if (wall !== undefined) {
+          emotionLatencies.push(performance.now() - wall);
+          if (TRACE) trace.emotion.push([Math.round(wall - tStart), Math.round(performance.now() - wall)]);
+        }
         closedAt.delete(ev.utteranceId);
         return;
       }
@@ -178,6 +187,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
       const sent = sends[i].find((x) => x.mediaMs >= trigger);
       if (sent && sent.wall - sends[i][0].wall > WARMUP_MS) {
         latencies.push(performance.now() - sent.wall);
+        if (TRACE) trace.end.push([Math.round(sent.wall - tStart), Math.round(performance.now() - sent.wall)]);
         closedAt.set(ev.utteranceId, sent.wall);
       }
     };
@@ -209,6 +219,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
   const machine0 = machineTicks();
   const client0 = procCpuMs(Deno.pid);
   const t0 = performance.now();
+  tStart = t0;
   const frames = Math.floor(SECONDS * 1000 / 20);
   const profiled: Promise<ProfileSummary> | undefined = PROFILE
     ? new Promise((r) => setTimeout(r, WARMUP_MS)).then(() =>
@@ -267,6 +278,7 @@ async function runLoad(n: number, audio: Int16Array[], port: number, pid: number
     errorMessages,
     threads,
     ...(profile ? { profile } : {}),
+    ...(TRACE ? { trace } : {}),
   };
 }
 
@@ -283,7 +295,8 @@ try {
     const realTime = clean && r.p99Ms <= END_TARGET_MS;
     const emotionRealTime = clean && r.emotions > 0 && r.emotionP99Ms <= EMOTION_TARGET_MS;
     results.push({ ...r, realTime, emotionRealTime });
-    console.log(JSON.stringify({ ...r, realTime, emotionRealTime }));
+    const { trace: _trace, ...shown } = r as typeof r & { trace?: unknown };
+    console.log(JSON.stringify({ ...shown, realTime, emotionRealTime }));
   }
 } finally {
   server.kill("SIGTERM");
