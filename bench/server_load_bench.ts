@@ -141,6 +141,9 @@ async function startServer(port: number): Promise<Deno.ChildProcess> {
     } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 200));
   }
+  // (a server that never answered must not stay behind and load the next runs)
+  child.kill("SIGKILL");
+  await child.status;
   throw new Error("server did not start");
 }
 
