@@ -7,23 +7,23 @@
  * C_{2k} = Re Y_k and C_{2k+1} = C_{2k−1} − Im Y_k, from C₁ computed directly. Half the work of
  * transforming the mirrored 2n values; equal to it within float rounding (even_dft_test.ts).
  */
-import FFT from "fft.js";
+import { RealFft } from "./real_fft.ts";
 
-/** Type-I DCT of n + 1 values, n a power of two ≥ 4: out[m] = ½(x₀ + (−1)^m xₙ) + Σ_{j=1}^{n−1} x_j cos(π j m / n). */
+/** Type-I DCT of n + 1 values, n a power of two ≥ 32: out[m] = ½(x₀ + (−1)^m xₙ) + Σ_{j=1}^{n−1} x_j cos(π j m / n). */
 export class EvenDft {
   readonly n: number;
-  #fft: FFT;
+  #fft: RealFft;
   #y: Float64Array;
-  #spec: number[];
+  #spec: Float64Array;
   #sin: Float64Array;
   #cos: Float64Array;
 
   constructor(n: number) {
-    if (!(Number.isInteger(Math.log2(n)) && n >= 4)) throw new RangeError(`n must be a power of two ≥ 4, got ${n}`);
+    if (!(Number.isInteger(Math.log2(n)) && n >= 32)) throw new RangeError(`n must be a power of two ≥ 32, got ${n}`);
     this.n = n;
-    this.#fft = new FFT(n);
+    this.#fft = new RealFft(n);
     this.#y = new Float64Array(n);
-    this.#spec = this.#fft.createComplexArray();
+    this.#spec = new Float64Array(n + 2);
     this.#sin = new Float64Array(n);
     this.#cos = new Float64Array(n);
     for (let j = 0; j < n; j++) {
@@ -42,7 +42,7 @@ export class EvenDft {
       y[j] = 0.5 * (a + b) - s[j] * (a - b);
       c1 += a * c[j];
     }
-    this.#fft.realTransform(this.#spec, y);
+    this.#fft.transform(y, this.#spec);
     const spec = this.#spec;
     out[0] = spec[0];
     out[1] = c1;

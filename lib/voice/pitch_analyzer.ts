@@ -21,7 +21,7 @@
  * boundary to 34 dB below the peak. Louder streams keep the absolute floor, so the features of
  * normal-level speech (on which the voice model was trained) do not change.
  */
-import FFT from "fft.js";
+import { RealFft } from "./real_fft.ts";
 import { EvenDft } from "./even_dft.ts";
 
 /** Frame length of the long analysis, in samples at 16 kHz (60 ms). */
@@ -77,11 +77,11 @@ export class PitchAnalyzer {
   readonly relativeFloor: boolean;
   #peakRms = 0;
   #quietRun = 0;
-  #fft = new FFT(FFT_SIZE);
+  #fft = new RealFft(FFT_SIZE);
   #window = new Float64Array(LONG_FRAME_SAMPLES);
   #windowAcf = new Float64Array(FFT_SIZE / 2);
   #input = new Float64Array(FFT_SIZE);
-  #spec: number[];
+  #spec: Float64Array;
   /** Power spectrum, bins 0..FFT_SIZE/2 (the rest mirrors them). */
   #power = new Float64Array(FFT_SIZE / 2 + 1);
   /** Its DFT, the frame's autocorrelation at lags 0..FFT_SIZE/2 (scaled by ½, which r0 cancels). */
@@ -106,7 +106,7 @@ export class PitchAnalyzer {
     for (let i = 0; i < LONG_FRAME_SAMPLES; i++) {
       this.#window[i] = Math.exp(-0.5 * ((i - half) / (GAUSS_SIGMA * half)) ** 2);
     }
-    this.#spec = this.#fft.createComplexArray();
+    this.#spec = new Float64Array(FFT_SIZE + 2);
     // the window's own autocorrelation, for Boersma's correction r_x ≈ r_xw / r_w
     const w = this.#window;
     for (let lag = 0; lag < FFT_SIZE / 2; lag++) {
@@ -178,7 +178,7 @@ export class PitchAnalyzer {
       this.#prevF0 = 0;
       return res;
     }
-    this.#fft.realTransform(this.#spec, x);
+    this.#fft.transform(x, this.#spec);
     const spec = this.#spec, mag = this.magnitude, pw = this.#power;
     for (let k = 0; k <= FFT_SIZE / 2; k++) {
       const p = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];

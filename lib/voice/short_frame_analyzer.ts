@@ -3,7 +3,7 @@
  * level of eGeMAPS v02, which is 20 ms despite its name): loudness, alpha ratio,
  * Hammarberg index, spectral slopes, spectral flux, MFCCs, frame energy and LPC formants.
  */
-import FFT from "fft.js";
+import { RealFft } from "./real_fft.ts";
 import { MelFilterbank } from "./mel_filterbank.ts";
 import { type Formants, LpcFormantTracker } from "./lpc_formants.ts";
 
@@ -47,10 +47,10 @@ function bins(loHz: number, hiHz: number, binHz: number): [number, number] {
 
 /** Analyses 20 ms frames; keeps the previous spectrum for the flux and LPC roots between calls. */
 export class ShortFrameAnalyzer {
-  #fft = new FFT(FFT_SIZE);
+  #fft = new RealFft(FFT_SIZE);
   #window = new Float64Array(SHORT_FRAME_SAMPLES);
   #input = new Float64Array(FFT_SIZE);
-  #spec: number[];
+  #spec: Float64Array;
   #power = new Float64Array(FFT_SIZE / 2 + 1);
   #prevNorm = new Float64Array(FFT_SIZE / 2 + 1);
   #curNorm = new Float64Array(FFT_SIZE / 2 + 1);
@@ -87,7 +87,7 @@ export class ShortFrameAnalyzer {
     for (let i = 0; i < SHORT_FRAME_SAMPLES; i++) {
       this.#window[i] = 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (SHORT_FRAME_SAMPLES - 1));
     }
-    this.#spec = this.#fft.createComplexArray();
+    this.#spec = new Float64Array(FFT_SIZE + 2);
     this.#mel = new MelFilterbank(FFT_SIZE, sampleRate);
     this.#melOut = new Float64Array(this.#mel.bands);
     this.#eql = this.#mel.centersHz.map(equalLoudness);
@@ -131,7 +131,7 @@ export class ShortFrameAnalyzer {
       x[i] = s * this.#window[i];
     }
     res.energy = energy / SHORT_FRAME_SAMPLES;
-    this.#fft.realTransform(this.#spec, x);
+    this.#fft.transform(x, this.#spec);
     const spec = this.#spec;
     for (let k = 0; k <= FFT_SIZE / 2; k++) p[k] = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
 

@@ -50,12 +50,14 @@ describe("voice model parity (ONNX in Deno vs PyTorch)", () => {
     assert.ok(fixture.clips.length >= 3);
     for (const clip of fixture.clips) {
       const live = await liveFeatures(clip.path);
+      // The fixture's features came from a float64 FFT; the live path's FFT computes in float32
+      // (lib/voice/real_fft.ts): measured within 1.2e-6 relative, inputs within 3.6e-5, logits 1.4e-5.
       live.forEach((v, i) =>
-        assert.ok(Math.abs(v - clip.rawFeatures[i]) <= 1e-9 * Math.max(1, Math.abs(v)), `${clip.path} f${i}`)
+        assert.ok(Math.abs(v - clip.rawFeatures[i]) <= 1e-5 * Math.max(1, Math.abs(v)), `${clip.path} f${i}`)
       );
       const x = model.featureIndices.map((i) => live[i]);
       const input = normalizeWith(x, clip.mean, clip.variance, model.normalization.clip);
-      input.forEach((v, i) => assert.ok(Math.abs(v - clip.input[i]) < 1e-5, `${clip.path} input ${i}`));
+      input.forEach((v, i) => assert.ok(Math.abs(v - clip.input[i]) < 1e-4, `${clip.path} input ${i}`));
       const out = await onnx.run({ features: new ort.Tensor("float32", input, [1, input.length]) });
       const logits = out.logits.data as Float32Array;
       logits.forEach((v, i) =>
