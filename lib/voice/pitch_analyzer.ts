@@ -81,7 +81,6 @@ export class PitchAnalyzer {
   #window = new Float64Array(LONG_FRAME_SAMPLES);
   #windowAcf = new Float64Array(FFT_SIZE / 2);
   #input = new Float64Array(FFT_SIZE);
-  #spec: Float64Array;
   /** Power spectrum, bins 0..FFT_SIZE/2 (the rest mirrors them). */
   #power = new Float64Array(FFT_SIZE / 2 + 1);
   /** Its DFT, the frame's autocorrelation at lags 0..FFT_SIZE/2 (scaled by ½, which r0 cancels). */
@@ -106,7 +105,6 @@ export class PitchAnalyzer {
     for (let i = 0; i < LONG_FRAME_SAMPLES; i++) {
       this.#window[i] = Math.exp(-0.5 * ((i - half) / (GAUSS_SIGMA * half)) ** 2);
     }
-    this.#spec = new Float64Array(FFT_SIZE + 2);
     // the window's own autocorrelation, for Boersma's correction r_x ≈ r_xw / r_w
     const w = this.#window;
     for (let lag = 0; lag < FFT_SIZE / 2; lag++) {
@@ -178,13 +176,9 @@ export class PitchAnalyzer {
       this.#prevF0 = 0;
       return res;
     }
-    this.#fft.transform(x, this.#spec);
-    const spec = this.#spec, mag = this.magnitude, pw = this.#power;
-    for (let k = 0; k <= FFT_SIZE / 2; k++) {
-      const p = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
-      mag[k] = Math.sqrt(p);
-      pw[k] = p;
-    }
+    const mag = this.magnitude, pw = this.#power;
+    this.#fft.power(x, pw, LONG_FRAME_SAMPLES);
+    for (let k = 0; k <= FFT_SIZE / 2; k++) mag[k] = Math.sqrt(pw[k]);
     // autocorrelation = DFT of the (real, even) power spectrum, from its first half
     const acf = this.#acf;
     this.#evenDft.transform(pw, acf);

@@ -120,7 +120,7 @@ export class RealFft {
   readonly n: number;
   /** "pffft" (WebAssembly SIMD, float32) or "fft.js" (JavaScript, float64). */
   readonly engine: "pffft" | "fft.js";
-  #fallback?: { fft: FFT; spec: number[] };
+  #fallback?: { fft: FFT; spec: number[]; padded: Float64Array };
 
   /** The module's memory as float32 (a new view only if the memory was ever replaced). */
   #heap(): Float32Array {
@@ -137,34 +137,61 @@ export class RealFft {
       this.engine = "pffft";
     } else {
       const fft = new FFT(n);
-      this.#fallback = { fft, spec: fft.createComplexArray() };
+      this.#fallback = { fft, spec: fft.createComplexArray(), padded: new Float64Array(n) };
       this.engine = "fft.js";
     }
   }
 
   /**
-   * Writes bins 0 … n/2 of the DFT of `input` (length n) into `out` (length ≥ n + 2) as
-   * interleaved real and imaginary parts: out[2k] = Re X_k, out[2k + 1] = Im X_k (fft.js's
-   * layout).
+   * Writes bins 0 … n/2 of the DFT of `input` into `out` (length ≥ n + 2) as interleaved real
+   * and imaginary parts: out[2k] = Re X_k, out[2k + 1] = Im X_k (fft.js's layout). Only the
+   * first `length` input values are read; the rest count as zeros (a zero-padded frame).
    */
-  transform(input: Float64Array, out: Float64Array): void {
+  transform(input: Float64Array, out: Float64Array, length = this.n): void {
     const n = this.n;
     if (this.#fallback) {
-      const { fft, spec } = this.#fallback;
-      fft.realTransform(spec, input);
+      const spec = this.#fallbackSpectrum(input, length);
       for (let i = 0; i < n + 2; i++) out[i] = spec[i];
       return;
     }
-    const m = pffft!, p = plans.get(n)!;
-    const heap = this.#heap();
-    heap.set(input.length === n ? input : input.subarray(0, n), p.input);
-    m.transformOrdered(p.setup, p.input << 2, p.output << 2, p.work << 2, PFFFT_FORWARD);
+    const heap = this.#run(input, length), o = plans.get(n)!.output;
     // PFFFT's ordered real layout: [X_0, X_{n/2}, Re X_1, Im X_1, …]
-    const o = p.output;
     out[0] = heap[o];
     out[1] = 0;
     for (let i = 2; i < n; i++) out[i] = heap[o + i];
     out[n] = heap[o + 1];
     out[n + 1] = 0;
+  }
+
+  /** Writes the power spectrum |X_k|², k = 0 … n/2, of `input` (its first `length` values, zero-padded) into `power`. */
+  power(input: Float64Array, power: Float64Array, length = this.n): void {
+    const n = this.n;
+    if (this.#fallback) {
+      const spec = this.#fallbackSpectrum(input, length);
+      for (let k = 0; k <= n / 2; k++) power[k] = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
+      return;
+    }
+    const heap = this.#run(input, length), o = plans.get(n)!.output;
+    power[0] = heap[o] * heap[o];
+    power[n / 2] = heap[o + 1] * heap[o + 1];
+    for (let k = 1, i = o + 2; k < n / 2; k++, i += 2) power[k] = heap[i] * heap[i] + heap[i + 1] * heap[i + 1];
+  }
+
+  #fallbackSpectrum(input: Float64Array, length: number): number[] {
+    const { fft, spec, padded } = this.#fallback!;
+    for (let i = 0; i < this.n; i++) padded[i] = i < length ? input[i] : 0;
+    fft.realTransform(spec, padded);
+    return spec;
+  }
+
+  /** Copies the input into the module's buffer (zeros past `length`) and transforms it; returns the heap. */
+  #run(input: Float64Array, length: number): Float32Array {
+    const n = this.n, m = pffft!, p = plans.get(n)!;
+    if (!(length >= 0 && length <= n)) throw new RangeError(`length must be in [0, ${n}], got ${length}`);
+    const heap = this.#heap();
+    heap.set(length === input.length ? input : input.subarray(0, length), p.input);
+    if (length < n) heap.fill(0, p.input + length, p.input + n);
+    m.transformOrdered(p.setup, p.input << 2, p.output << 2, p.work << 2, PFFFT_FORWARD);
+    return heap;
   }
 }

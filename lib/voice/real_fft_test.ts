@@ -55,6 +55,29 @@ Deno.test("RealFft equals the DFT's definition, and fft.js, on noise and on a vo
   }
 });
 
+Deno.test("RealFft.power is |X|² of the transform; a shorter length reads the rest as zeros", () => {
+  const n = 2048, used = 960;
+  const x = Float64Array.from({ length: n }, (_, i) => (i < used ? Math.sin(i / 5) * Math.exp(-i / 700) : 0));
+  // what lies past `length` in the caller's array is not read
+  const dirty = x.slice();
+  dirty.fill(0.7, used);
+  for (const engine of [undefined, "fft.js"] as const) {
+    const fft = new RealFft(n, engine);
+    const spec = new Float64Array(n + 2), power = new Float64Array(n / 2 + 1), fromDirty = new Float64Array(n / 2 + 1);
+    fft.transform(x, spec);
+    fft.power(x, power);
+    fft.power(dirty, fromDirty, used);
+    const want = direct(x);
+    const scale = maxAbs(want) ** 2;
+    for (let k = 0; k <= n / 2; k++) {
+      assert.equal(power[k], spec[2 * k] ** 2 + spec[2 * k + 1] ** 2, `${engine ?? "pffft"} k ${k}`);
+      assert.equal(fromDirty[k], power[k], `${engine ?? "pffft"} k ${k}: length`);
+      assert.ok(Math.abs(power[k] - (want[2 * k] ** 2 + want[2 * k + 1] ** 2)) <= 1e-6 * scale);
+    }
+  }
+  assert.throws(() => new RealFft(64).power(new Float64Array(64), new Float64Array(33), 65), RangeError);
+});
+
 Deno.test("RealFft instances of one size share buffers without mixing their results", () => {
   const a = new RealFft(512), b = new RealFft(512);
   const x = Float64Array.from({ length: 512 }, (_, i) => Math.sin(i / 3));

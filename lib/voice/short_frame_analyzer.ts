@@ -50,7 +50,6 @@ export class ShortFrameAnalyzer {
   #fft = new RealFft(FFT_SIZE);
   #window = new Float64Array(SHORT_FRAME_SAMPLES);
   #input = new Float64Array(FFT_SIZE);
-  #spec: Float64Array;
   #power = new Float64Array(FFT_SIZE / 2 + 1);
   #prevNorm = new Float64Array(FFT_SIZE / 2 + 1);
   #curNorm = new Float64Array(FFT_SIZE / 2 + 1);
@@ -87,7 +86,6 @@ export class ShortFrameAnalyzer {
     for (let i = 0; i < SHORT_FRAME_SAMPLES; i++) {
       this.#window[i] = 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (SHORT_FRAME_SAMPLES - 1));
     }
-    this.#spec = new Float64Array(FFT_SIZE + 2);
     this.#mel = new MelFilterbank(FFT_SIZE, sampleRate);
     this.#melOut = new Float64Array(this.#mel.bands);
     this.#eql = this.#mel.centersHz.map(equalLoudness);
@@ -131,9 +129,7 @@ export class ShortFrameAnalyzer {
       x[i] = s * this.#window[i];
     }
     res.energy = energy / SHORT_FRAME_SAMPLES;
-    this.#fft.transform(x, this.#spec);
-    const spec = this.#spec;
-    for (let k = 0; k <= FFT_SIZE / 2; k++) p[k] = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
+    this.#fft.power(x, p, SHORT_FRAME_SAMPLES);
 
     // Loudness: auditory spectrum = (equal-loudness · mel power)^0.33, summed (openSMILE cPlp + ll1)
     this.#mel.apply(p, this.#melOut);
