@@ -8,7 +8,7 @@
 import os from "node:os";
 
 /** Nice value of the voice workers' threads (0 is the default, 19 the lowest priority). */
-export const VOICE_WORKER_NICE = 5;
+export const VOICE_WORKER_NICE = 10;
 
 /** Id of the calling thread, or undefined where the system does not tell it. */
 export function threadId(): number | undefined {
