@@ -44,20 +44,26 @@ export function levinsonDurbin(r: Float64Array, p: number, a: Float64Array): num
  * starting guesses on entry (e.g. the previous frame's roots) and the roots on exit.
  */
 export function polynomialRoots(a: Float64Array, p: number, re: Float64Array, im: Float64Array): void {
+  // A root whose step fell below the tolerance is left where it is (its residual P(z_i) is what made
+  // the step small, so it stays small while the others move); the others still see it.
+  const done = rootDone.length >= p ? rootDone : (rootDone = new Uint8Array(p));
+  done.fill(0, 0, p);
   for (let iter = 0; iter < 60; iter++) {
     let maxStep = 0;
     for (let i = 0; i < p; i++) {
+      if (done[i]) continue;
       // Horner evaluation of the monic polynomial at z_i
       let pr = 1, pi = 0;
+      const zr = re[i], zi = im[i];
       for (let j = 1; j <= p; j++) {
-        const nr = pr * re[i] - pi * im[i] + a[j];
-        pi = pr * im[i] + pi * re[i];
+        const nr = pr * zr - pi * zi + a[j];
+        pi = pr * zi + pi * zr;
         pr = nr;
       }
       let dr = 1, di = 0;
       for (let j = 0; j < p; j++) {
         if (j === i) continue;
-        const xr = re[i] - re[j], xi = im[i] - im[j];
+        const xr = zr - re[j], xi = zi - im[j];
         const nr = dr * xr - di * xi;
         di = dr * xi + di * xr;
         dr = nr;
@@ -65,13 +71,17 @@ export function polynomialRoots(a: Float64Array, p: number, re: Float64Array, im
       const den = dr * dr + di * di;
       if (den === 0) continue;
       const sr = (pr * dr + pi * di) / den, si = (pi * dr - pr * di) / den;
-      re[i] -= sr;
-      im[i] -= si;
-      maxStep = Math.max(maxStep, Math.abs(sr) + Math.abs(si));
+      re[i] = zr - sr;
+      im[i] = zi - si;
+      const step = Math.abs(sr) + Math.abs(si);
+      if (step < 1e-9) done[i] = 1;
+      maxStep = Math.max(maxStep, step);
     }
     if (maxStep < 1e-9) break;
   }
 }
+
+let rootDone = new Uint8Array(16);
 
 /** Formant frequencies (Hz) and bandwidths (Hz) of one frame; 0 where fewer were found. */
 export interface Formants {
@@ -145,7 +155,7 @@ export class LpcFormantTracker {
     out.bandwidth.fill(0);
     if (!(r[0] > 0) || levinsonDurbin(r, LPC_ORDER, this.#a) <= 0) return;
     // openSMILE's sign-flipped root polynomial (see the file header)
-    if (this.#convention === "opensmile") for (let k = 1; k <= LPC_ORDER; k++) this.#a[k] = -this.#a[k];
+    if (this.#convention === "opensmile") { for (let k = 1; k <= LPC_ORDER; k++) this.#a[k] = -this.#a[k]; }
     polynomialRoots(this.#a, LPC_ORDER, this.#re, this.#im);
     let count = 0;
     for (let i = 0; i < LPC_ORDER; i++) {
