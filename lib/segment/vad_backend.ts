@@ -167,6 +167,56 @@ interface WorkerPending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Floats of one stream's Silero state ([2][128]). */
+export const VAD_STATE_SIZE = 256;
+
+/** Sequences as three flat arrays, one message with three transfers instead of one object and array per stream. */
+export interface PackedSequences {
+  /** Each sequence's frames, back to back (`counts[i]` frames of VAD_INPUT_SAMPLES samples each). */
+  frames: Float32Array;
+  counts: Int32Array;
+  /** Each sequence's state, VAD_STATE_SIZE floats each. */
+  states: Float32Array;
+}
+
+/** Packs sequences for the worker (copies: the caller keeps its arrays). */
+export function packSequences(seqs: VadSequence[]): PackedSequences {
+  const counts = Int32Array.from(seqs, (s) => s.count);
+  let total = 0;
+  for (const s of seqs) total += s.count * VAD_INPUT_SAMPLES;
+  const frames = new Float32Array(total), states = new Float32Array(seqs.length * VAD_STATE_SIZE);
+  let o = 0;
+  seqs.forEach((s, i) => {
+    if (s.state.length !== VAD_STATE_SIZE) {
+      throw new RangeError(`a VAD state has ${VAD_STATE_SIZE} floats, got ${s.state.length}`);
+    }
+    frames.set(s.frames.subarray(0, s.count * VAD_INPUT_SAMPLES), o);
+    o += s.count * VAD_INPUT_SAMPLES;
+    states.set(s.state, i * VAD_STATE_SIZE);
+  });
+  return { frames, counts, states };
+}
+
+/** The sequences of a packed message, as views into its arrays (the states are updated in place). */
+export function unpackSequences(p: PackedSequences): VadSequence[] {
+  let o = 0;
+  return Array.from(p.counts, (count, i) => ({
+    frames: p.frames.subarray(o, o += count * VAD_INPUT_SAMPLES),
+    count,
+    state: p.states.subarray(i * VAD_STATE_SIZE, (i + 1) * VAD_STATE_SIZE),
+  }));
+}
+
+/** One probability per frame of every sequence, back to back. */
+export function packProbabilities(probs: Float32Array[]): Float32Array {
+  let total = 0;
+  for (const p of probs) total += p.length;
+  const out = new Float32Array(total);
+  let o = 0;
+  for (const p of probs) (out.set(p, o), o += p.length);
+  return out;
+}
+
 /**
  * Starts a worker that loads the model and runs the sequences posted to it. When the worker
  * fails (an uncaught error, a crash, or no answer within `timeoutMs`), its in-flight requests fail
@@ -211,8 +261,12 @@ export async function loadWorkerVad(modelPath: string, options: WorkerVadOptions
           clearTimeout(p.timer);
           if (m.error) return p.reject(new Error(m.error));
           Object.assign(stats, m.stats);
-          p.seqs.forEach((s, i) => s.state.set(m.states[i]));
-          p.resolve(m.probs);
+          const { probs, states } = m as { probs: Float32Array; states: Float32Array };
+          let o = 0;
+          p.resolve(p.seqs.map((s, i) => {
+            s.state.set(states.subarray(i * VAD_STATE_SIZE, (i + 1) * VAD_STATE_SIZE));
+            return probs.subarray(o, o += s.count);
+          }));
         }
       };
       w.onerror = (e) => {
@@ -245,8 +299,12 @@ export async function loadWorkerVad(modelPath: string, options: WorkerVadOptions
           timeoutMs,
         );
         pending.set(id, { seqs, resolve, reject, timer });
-        const wire = seqs.map((s) => ({ frames: s.frames.slice(), count: s.count, state: s.state.slice() }));
-        w.postMessage({ type: "run", id, seqs: wire }, wire.map((s) => s.frames.buffer as ArrayBuffer));
+        const packed = packSequences(seqs);
+        w.postMessage({ type: "run", id, ...packed }, [
+          packed.frames.buffer as ArrayBuffer,
+          packed.counts.buffer as ArrayBuffer,
+          packed.states.buffer as ArrayBuffer,
+        ]);
       });
     },
     kill: () => fail(worker, "VAD worker was killed; restarted"),

@@ -2,14 +2,14 @@
  * Worker entry for {@linkcode loadWorkerVad}: owns one Silero session and runs the sequences
  * the server thread posts.
  */
-import { loadLocalVad, type VadBackend, type VadSequence, warmUp } from "./vad_backend.ts";
+import { loadLocalVad, packProbabilities, unpackSequences, type VadBackend, warmUp } from "./vad_backend.ts";
 
 let backend: VadBackend | undefined;
 
 /** The worker's global scope, typed (this module is also type-checked outside a worker). */
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent) => void) | null;
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
 };
 
 scope.onmessage = async (e: MessageEvent) => {
@@ -24,9 +24,13 @@ scope.onmessage = async (e: MessageEvent) => {
     }
   } else if (m.type === "run") {
     try {
-      const seqs = m.seqs as VadSequence[];
-      const probs = await backend!.run(seqs);
-      scope.postMessage({ type: "result", id: m.id, probs, states: seqs.map((s) => s.state), stats: backend!.stats });
+      // (the states are views into m.states: the run updates them in place, and they go back as one array)
+      const seqs = unpackSequences(m);
+      const probs = packProbabilities(await backend!.run(seqs));
+      scope.postMessage({ type: "result", id: m.id, probs, states: m.states, stats: backend!.stats }, [
+        probs.buffer,
+        m.states.buffer,
+      ]);
     } catch (err) {
       scope.postMessage({ type: "result", id: m.id, error: (err as Error).message });
     }
