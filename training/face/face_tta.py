@@ -20,8 +20,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dedup_fer import group_ids, image_hashes, read_images  # noqa: E402
 from pixel_model import CROP, FlipAveraged, PixelCnn  # noqa: E402
-from train_face import stratified_holdout  # noqa: E402
-from train_pixel import combine, fit_combination, log_softmax, read_split  # noqa: E402
+from train_pixel import carve_out, combine, fit_combination, log_softmax, read_split  # noqa: E402
 
 # (dx px, dy px, scale, rotation °); the first is the crop as served
 VIEWS = [(0, 0, 1, 0), (2, 0, 1, 0), (-2, 0, 1, 0), (0, 2, 1, 0), (0, -2, 1, 0), (0, 0, 1.08, 0), (0, 0, 0.93, 0),
@@ -66,14 +65,8 @@ def main():
            for s in ("train", "val")}
     t_blend = json.load(open(args.blend_card))["calibration"]["temperature"]
 
-    # The carve-out, as train_pixel.py draws it.
     groups = group_ids(image_hashes(read_images(args.data, "train")))
-    idx_feat = np.asarray(meta["train"]["index"])
-    hold_rows = stratified_holdout(np.asarray(meta["train"]["label"]), 0.1, np.random.default_rng(args.seed))
-    mlp_train_groups = set(groups[idx_feat[~hold_rows]].tolist())
-    clean = np.array([g not in mlp_train_groups for g in groups[idx_feat[hold_rows]]])
-    calib_rows = np.flatnonzero(hold_rows)[clean]
-    calib_imgs = idx_feat[calib_rows]
+    calib_rows, calib_imgs, _ = carve_out(meta["train"], groups, args.seed)
     lb_calib, y_calib = log_softmax(mlp["train"][calib_rows] / t_blend), y_train[calib_imgs]
 
     drop = set(json.load(open(args.dedup))["valDropIndices"])

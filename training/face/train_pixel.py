@@ -52,6 +52,19 @@ def read_split(cache, split, count):
     return crops, attempt
 
 
+def carve_out(meta_train, groups, seed):
+    """The carve-out: the blendshape model's 10 % hold-out (train_face.py, over its feature rows) minus the
+    images with a pixel-identical copy in that model's training part. Returns its feature rows, its image
+    indices, and the image indices of the whole hold-out."""
+    idx_feat = np.asarray(meta_train["index"])
+    hold_rows = stratified_holdout(np.asarray(meta_train["label"]), 0.1, np.random.default_rng(seed))
+    hold_imgs = idx_feat[hold_rows]
+    mlp_train_groups = set(groups[idx_feat[~hold_rows]].tolist())
+    clean = np.array([g not in mlp_train_groups for g in groups[hold_imgs]])
+    calib_rows = np.flatnonzero(hold_rows)[clean]
+    return calib_rows, idx_feat[calib_rows], hold_imgs
+
+
 def logits_in_batches(model, crops, n=512):
     model.eval()
     out = []
@@ -179,19 +192,12 @@ def main():
     dedup = json.load(open(args.dedup))
     groups = group_ids(image_hashes(read_images(args.data, "train")))
 
-    # The blendshape model's hold-out, over its feature rows (train_face.py), in image indices.
-    idx_feat = np.asarray(meta["train"]["index"])
-    hold_rows = stratified_holdout(np.asarray(meta["train"]["label"]), 0.1, np.random.default_rng(args.seed))
-    mlp_train_imgs, hold_imgs = idx_feat[~hold_rows], idx_feat[hold_rows]
-    mlp_train_groups = set(groups[mlp_train_imgs].tolist())
-    clean = np.array([g not in mlp_train_groups for g in groups[hold_imgs]])
-    calib_rows = np.flatnonzero(hold_rows)[clean]  # feature rows
-    calib_imgs = idx_feat[calib_rows]
+    calib_rows, calib_imgs, hold_imgs = carve_out(meta["train"], groups, args.seed)
     calib_groups = set(groups[hold_imgs].tolist())
     detected_train = np.flatnonzero(crops["train"][1] > 0)
     pix_train = np.array([i for i in detected_train if groups[i] not in calib_groups])
     print(f"pixel train {len(pix_train)}, carve-out {len(calib_imgs)} (of {len(hold_imgs)} held out; "
-          f"{int((~clean).sum())} have a copy in the blendshape model's training part)")
+          f"{len(hold_imgs) - len(calib_imgs)} have a copy in the blendshape model's training part)")
 
     xtr = torch.from_numpy(crops["train"][0][pix_train].astype(np.float32) / 255).view(-1, 1, CROP, CROP)
     ytr = torch.from_numpy(y_all["train"][pix_train])
