@@ -1,6 +1,6 @@
 /**
  * `deno task extract-faces <face_landmarker.task> [--data ../shared/data] [--out DIR]
- *  [--splits train,val] [--limit N] [--chunk 512]`
+ *  [--splits train,val] [--limit N] [--chunk 512] [--presentations K] [--retry-missed]`
  *
  * Measures every FER2013 image of the given splits with the browser face tracker (headless
  * Chromium, MediaPipe FaceLandmarker in IMAGE mode) and caches blendshapes, head pose and the
@@ -8,6 +8,10 @@
  * gray crops of the pixel model (`NNNNNN.crops.u8`, static/face/pixel_crop.js). Each 48×48 image
  * is upscaled and padded (EXTRACTION_ATTEMPTS); an image with no face after every attempt is
  * stored as "no face" and left out of training. Resumable: finished chunks are skipped.
+ * `--presentations K` uses only the first K of EXTRACTION_ATTEMPTS (the train cache of the shipped
+ * models: K = TRAINING_PRESENTATIONS); `--retry-missed` measures the images of finished chunks
+ * that have no face again with the presentations given (after presentations were added). The
+ * summary in `<out>/extraction.json` is kept per split, with the presentations each used.
  */
 import { parseArgs } from "node:util";
 import { gunzip } from "node:zlib";
@@ -28,6 +32,8 @@ const { values, positionals } = parseArgs({
     splits: { type: "string", default: "train,val" },
     limit: { type: "string" },
     chunk: { type: "string", default: "512" },
+    presentations: { type: "string" },
+    "retry-missed": { type: "boolean", default: false },
   },
 });
 const modelPath = positionals[0];
@@ -38,6 +44,11 @@ if (!modelPath) {
 const outDir = values.out ?? defaultFaceCacheDir();
 const chunkSize = Number(values.chunk);
 if (!(chunkSize >= 1)) throw new RangeError("--chunk must be ≥ 1");
+const presentationCount = values.presentations ? Number(values.presentations) : EXTRACTION_ATTEMPTS.length;
+if (!Number.isInteger(presentationCount) || presentationCount < 1 || presentationCount > EXTRACTION_ATTEMPTS.length) {
+  throw new RangeError(`--presentations must be an integer in 1..${EXTRACTION_ATTEMPTS.length}`);
+}
+const presentations = EXTRACTION_ATTEMPTS.slice(0, presentationCount);
 
 // The prepared pipeline (static/face/pixel_batch.js) is the one analysis uses: presentations
 // tried in order, and the aligned crop the pixel model is trained on, cut by the same page code.
@@ -49,7 +60,8 @@ try {
     const raw = new Uint8Array(await promisify(gunzip)(gz));
     const total = Math.min(raw.length / FER_PIXELS, values.limit ? Number(values.limit) : Infinity);
     await Deno.mkdir(`${outDir}/${split}`, { recursive: true });
-    const perAttempt = new Array(EXTRACTION_ATTEMPTS.length + 1).fill(0);
+    const perAttempt = new Array(presentations.length + 1).fill(0);
+    let retried = 0;
     const t0 = performance.now();
     let done = 0;
     for (let start = 0; start < total; start += chunkSize) {
@@ -75,15 +87,41 @@ try {
           height: FER_SIZE,
           channels: 1,
           count,
-          presentations: EXTRACTION_ATTEMPTS,
+          presentations,
           crops: true,
         });
         r.frames.forEach((f, k) => encodeRecord(f, r.attempts![k], records, k * RECORD.length));
-        await Deno.writeFile(cropFile + ".tmp", r.crops!);
-        await Deno.rename(cropFile + ".tmp", cropFile);
-        const tmp = file + ".tmp";
-        await Deno.writeFile(tmp, new Uint8Array(records.buffer));
-        await Deno.rename(tmp, file);
+        await writeChunk(file, new Uint8Array(records.buffer), cropFile, r.crops!);
+      } else if (values["retry-missed"]) {
+        const missed: number[] = [];
+        for (let i = 0; i < count; i++) if (records[i * RECORD.length + RECORD.attempt] === 0) missed.push(i);
+        if (missed.length) {
+          const bytes = new Uint8Array(missed.length * FER_PIXELS);
+          missed.forEach((i, k) =>
+            bytes.set(raw.subarray((start + i) * FER_PIXELS, (start + i + 1) * FER_PIXELS), k * FER_PIXELS)
+          );
+          const r = await face.measure({
+            bytes,
+            width: FER_SIZE,
+            height: FER_SIZE,
+            channels: 1,
+            count: missed.length,
+            presentations,
+            crops: true,
+          });
+          const crops = await Deno.readFile(cropFile);
+          r.frames.forEach((f, k) => {
+            if (!f.present) return;
+            const i = missed[k];
+            encodeRecord(f, r.attempts![k], records, i * RECORD.length);
+            crops.set(
+              r.crops!.subarray(k * CROP_SIZE * CROP_SIZE, (k + 1) * CROP_SIZE * CROP_SIZE),
+              i * CROP_SIZE * CROP_SIZE,
+            );
+            retried++;
+          });
+          await writeChunk(file, new Uint8Array(records.buffer), cropFile, crops);
+        }
       }
       for (let i = 0; i < count; i++) perAttempt[records[i * RECORD.length + RECORD.attempt]]++;
       done += count;
@@ -95,15 +133,27 @@ try {
       images: total,
       detected,
       detectionRate: detected / total,
-      foundAtAttempt: Object.fromEntries(EXTRACTION_ATTEMPTS.map((a, i) => [JSON.stringify(a), perAttempt[i + 1]])),
+      presentations,
+      foundAtAttempt: Object.fromEntries(presentations.map((a, i) => [JSON.stringify(a), perAttempt[i + 1]])),
       noFace: perAttempt[0],
+      ...(values["retry-missed"] ? { foundOnRetry: retried } : {}),
     };
     console.log(JSON.stringify({ [split]: summary[split] }));
   }
 } finally {
   await face.close();
 }
+// The summary of splits not extracted in this run is kept.
+const previous = await Deno.readTextFile(`${outDir}/extraction.json`).then(JSON.parse, () => ({}));
 await Deno.writeTextFile(
   `${outDir}/extraction.json`,
-  JSON.stringify({ attempts: EXTRACTION_ATTEMPTS, ...summary }, null, 2),
+  JSON.stringify({ ...previous, attempts: EXTRACTION_ATTEMPTS, ...summary }, null, 2),
 );
+
+/** Writes a chunk's records and crops, each through a temporary file, so an interrupted run leaves no half chunk. */
+async function writeChunk(file: string, records: Uint8Array, cropFile: string, crops: Uint8Array): Promise<void> {
+  await Deno.writeFile(cropFile + ".tmp", crops);
+  await Deno.rename(cropFile + ".tmp", cropFile);
+  await Deno.writeFile(file + ".tmp", records);
+  await Deno.rename(file + ".tmp", file);
+}

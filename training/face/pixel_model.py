@@ -50,6 +50,17 @@ class FlipAveraged(nn.Module):
         return 0.5 * (self.model(crop) + self.model(crop.flip(3)))
 
 
+class Ensemble(nn.Module):
+    """The mean of the logits of independently trained members (exported as one graph)."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, crop):
+        return torch.stack([m(crop) for m in self.members]).mean(0)
+
+
 def augment(x, rng_t):
     """Random horizontal flip, rotation ±10°, scale 0.9-1.1, shift ±3 px, gamma 0.7-1.4 of a [B,1,48,48] batch."""
     b = x.shape[0]

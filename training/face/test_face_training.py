@@ -103,6 +103,40 @@ class PixelCnnTest(unittest.TestCase):
         self.assertGreaterEqual(float(y.min()), 0.0)
         self.assertLessEqual(float(y.max()), 1.0)
 
+    def test_ensemble_is_the_mean_of_its_members_logits(self):
+        from pixel_model import Ensemble, FlipAveraged, PixelCnn
+        torch.manual_seed(0)
+        a, b = PixelCnn().eval(), PixelCnn().eval()
+        x = torch.rand(4, 1, 48, 48)
+        with torch.no_grad():
+            want = 0.5 * (a(x) + b(x))
+            got = Ensemble([a, b]).eval()(x)
+            flipped = FlipAveraged(Ensemble([a, b])).eval()(x)
+            want_flipped = 0.25 * (a(x) + b(x) + a(x.flip(3)) + b(x.flip(3)))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-6)
+        np.testing.assert_allclose(flipped.numpy(), want_flipped.numpy(), atol=1e-6)
+
+    def test_a_member_loads_with_its_best_weights_and_its_run(self):
+        import tempfile
+        from pixel_model import PixelCnn
+        from train_pixel import load_member
+        torch.manual_seed(0)
+        last, best = PixelCnn(), PixelCnn()
+        history = [{"epoch": 1, "carveOutAccuracy": 0.5}, {"epoch": 2, "carveOutAccuracy": 0.4}]
+        state = {"epoch": 2, "best": (0.5, 1, best.state_dict()), "history": history, "trainS": 12.34}
+        run = {"command": "train", "trainSeed": 11, "lr": 3e-3, "threads": 2, "init": None}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "member.pt")
+            torch.save({"epochs": 2, "model": last.state_dict(), "state": state, "run": run}, path)
+            model, info = load_member(path)
+        x = torch.rand(2, 1, 48, 48)
+        with torch.no_grad():
+            np.testing.assert_allclose(model(x).numpy(), best.eval()(x).numpy(), atol=1e-6)
+        self.assertFalse(model.training)
+        self.assertEqual((info["checkpoint"], info["trainSeed"], info["epochs"], info["bestEpoch"]),
+                         ("member.pt", 11, 2, 1))
+        self.assertEqual((info["carveOutAccuracy"], info["trainSeconds"], info["history"]), (0.5, 12.3, history))
+
 
 if __name__ == "__main__":
     unittest.main()

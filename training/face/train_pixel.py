@@ -33,7 +33,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dedup_fer import group_ids, image_hashes, read_images  # noqa: E402
 from face_calibration import ece, fit_temperature, softmax  # noqa: E402
-from pixel_model import CROP, FlipAveraged, PixelCnn, augment  # noqa: E402
+from pixel_model import CROP, Ensemble, FlipAveraged, PixelCnn, augment  # noqa: E402
 from train_face import EMOTIONS, confusion, plot_confusion, stratified_holdout  # noqa: E402
 
 RECORD_LENGTH = 5 + 52 + 2 * 478
@@ -116,7 +116,7 @@ def metrics(pred, y, total):
 
 def pixel_card_markdown(card):
     """Human-readable card of the pixel model from its card.json."""
-    m, c, d = card["validation"]["metrics"], card["combination"], card["data"]
+    m, c, d, t = card["validation"]["metrics"], card["combination"], card["data"], card["training"]
     row = lambda k, label: (f"| {label} | {m[k]['accuracyOnScored']:.4f} ({m[k]['scored']}) | "
                             f"**{m[k]['accuracyAllImagesMissedCountedWrong']:.4f}** | {m[k]['macroF1']:.4f} |")
     lines = [
@@ -131,17 +131,21 @@ def pixel_card_markdown(card):
     lines += [f"- {k}: {v}" for k, v in d["splits"].items()]
     lines += [f"- counts: {json.dumps(d['counts'])}", f"- crops: {d['crops']}", "",
               "## Architecture and training", "", card["architecture"] + ".", "",
-              f"{card['training']['optimiser']}; augmentation: {card['training']['augmentation']}; "
-              f"{card['training']['epochs']} epochs (best on the carve-out: {card['training']['bestEpoch']}), seed "
-              f"{card['training']['seed']}, {card['training']['trainSeconds']} s on {card['training'].get('threads', 1)} CPU thread(s). "
-              f"Inference: {'mean of the logits of the crop and its mirror image (chosen on the carve-out: ' if card['training'].get('flipAveraged') else 'the crop alone (carve-out: '}"
-              f"plain {card['training'].get('carveOutPlain')}, mirror-averaged {card['training'].get('carveOutFlipAveraged')}). "
-              f"Command: `{card['training']['command']}`.", "",
-              "| epoch | train loss | carve-out accuracy | seconds |", "|---|---|---|---|"]
-    # (epoch 0 of a warm restart is the starting model: no loss, no time)
-    lines += [f"| {h['epoch']} | {h.get('trainLoss', '—')} | {h['carveOutAccuracy']} | {h.get('seconds', '—')} |"
-              for h in card["training"]["history"]]
-    lines += ["", "## Combination with the blendshape model", "",
+              f"{t['optimiser']}; augmentation: {t['augmentation']}. Inference: "
+              + ("mean of the logits of the crop and its mirror image (chosen on the carve-out: " if t.get("flipAveraged")
+                 else "the crop alone (carve-out: ")
+              + f"plain {t.get('carveOutPlain')}, mirror-averaged {t.get('carveOutFlipAveraged')}). "
+              f"Command: `{t['command']}`.", ""]
+    for k, mem in enumerate(t["members"]):
+        # (epoch 0 of a warm restart is the starting model: no loss, no time)
+        lines += [f"Member {k + 1} (`{mem['checkpoint']}`): {mem['epochs']} epochs, max lr {mem['lr']}, best on the "
+                  f"carve-out at epoch {mem['bestEpoch']} ({mem['carveOutAccuracy']}), training seed "
+                  f"{mem['trainSeed']}, {mem['trainSeconds']} s on {mem.get('threads') or 1} CPU thread(s); "
+                  f"trained by `{mem['command']}`.", "",
+                  "| epoch | train loss | carve-out accuracy | seconds |", "|---|---|---|---|"]
+        lines += [f"| {h['epoch']} | {h.get('trainLoss', '—')} | {h['carveOutAccuracy']} | {h.get('seconds', '—')} |"
+                  for h in mem["history"]] + [""]
+    lines += ["## Combination with the blendshape model", "",
               f"{c['method']}: blendWeight {c['blendWeight']:.4f}, pixelWeight {c['pixelWeight']:.4f}, bias "
               f"{', '.join(f'{b:.3f}' for b in c['bias'])} (lib/face/pixel_model.ts pooledProbs).", "",
               "## Validation (FER2013 val, deduplicated)", "", card["validation"]["protocol"] + ".", "",
@@ -159,57 +163,31 @@ def pixel_card_markdown(card):
     return "\n".join(lines)
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--cache", default=".cache/face")
-    p.add_argument("--data", default="../shared/data")
-    p.add_argument("--dedup", default="training/face/results/fer_dedup.json")
-    p.add_argument("--models", default="models")
-    p.add_argument("--name", default="face_cnn")
-    p.add_argument("--blend-card", default="models/face_mlp.card.json")
-    p.add_argument("--epochs", type=int, default=7)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--finish-only", action="store_true")
-    p.add_argument("--results", default="training/face/results/face_cnn_val.json")
-    p.add_argument("--fixture", default="lib/face/testdata/pixel_parity.json")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--init", default=None,
-                   help="start from the best weights of this checkpoint (a warm restart: a new one-cycle schedule)")
-    p.add_argument("--ckpt", default="pixel_ckpt.pt", help="checkpoint file name inside --cache")
-    p.add_argument("--version", default="1.1.0", help="model version written to the card")
-    args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    t0 = time.time()
-
-    feat = os.path.join(args.cache, "features")
-    meta = {s: json.load(open(os.path.join(feat, s + ".json"))) for s in ("train", "val")}
-    crops = {s: read_split(args.cache, s, meta[s]["total"]) for s in ("train", "val")}
-    y_all = {s: np.asarray(meta[s]["allLabels"], dtype=np.int64) for s in ("train", "val")}
-    mlp_logits = {s: np.fromfile(os.path.join(feat, s + ".mlp_logits.f32"), dtype=np.float32).reshape(-1, 7)
-                  for s in ("train", "val")}
-    dedup = json.load(open(args.dedup))
-    groups = group_ids(image_hashes(read_images(args.data, "train")))
-
-    calib_rows, calib_imgs, hold_imgs = carve_out(meta["train"], groups, args.seed)
-    calib_groups = set(groups[hold_imgs].tolist())
-    detected_train = np.flatnonzero(crops["train"][1] > 0)
-    pix_train = np.array([i for i in detected_train if groups[i] not in calib_groups])
-    print(f"pixel train {len(pix_train)}, carve-out {len(calib_imgs)} (of {len(hold_imgs)} held out; "
-          f"{len(hold_imgs) - len(calib_imgs)} have a copy in the blendshape model's training part)")
-
-    xtr = torch.from_numpy(crops["train"][0][pix_train].astype(np.float32) / 255).view(-1, 1, CROP, CROP)
-    ytr = torch.from_numpy(y_all["train"][pix_train])
-    xc, yc = crops["train"][0][calib_imgs], y_all["train"][calib_imgs]
-
+def load_member(path):
+    """A trained member from its checkpoint: the model with its best carve-out weights, and what the card says
+    of its training."""
+    ck = torch.load(path, weights_only=False)
     model = PixelCnn()
-    params = sum(q.numel() for q in model.parameters())
+    best = ck["state"]["best"]
+    model.load_state_dict(best[2] if best[2] is not None else ck["model"])
+    run = ck.get("run", {})
+    return model.eval(), {"checkpoint": os.path.basename(path), "command": run.get("command"),
+                          "trainSeed": run.get("trainSeed"), "epochs": ck.get("epochs"), "lr": run.get("lr"),
+                          "threads": run.get("threads"), "bestEpoch": best[1],
+                          "carveOutAccuracy": round(best[0], 4), "trainSeconds": round(ck["state"]["trainS"], 1),
+                          "history": ck["state"]["history"]}
+
+
+def train_member(args, train_seed, command, xtr, ytr, xc, yc):
+    """Trains one PixelCnn, resuming from its checkpoint in --cache (saved after every epoch), and returns it
+    with its best carve-out weights and what the card says of its training."""
+    model = PixelCnn()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
     steps_per_epoch = (len(xtr) + BATCH - 1) // BATCH
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
                                                 pct_start=0.2)
     ckpt_path = os.path.join(args.cache, args.ckpt)
+    run = {"command": command, "trainSeed": train_seed, "lr": args.lr, "threads": args.threads, "init": args.init}
     state = {"epoch": 0, "best": (-1.0, 0, None), "history": [], "trainS": 0.0}
     if args.init:
         # A warm restart keeps the starting weights unless an epoch beats them on the carve-out.
@@ -230,7 +208,7 @@ def main():
             state = ck["state"]
             print(f"resumed after epoch {state['epoch']}")
     # (a warm restart draws other augmentations than the run it starts from; the split seed stays)
-    gen = torch.Generator().manual_seed(args.seed + state["epoch"] + (1000 if args.init else 0))
+    gen = torch.Generator().manual_seed(train_seed + state["epoch"] + (1000 if args.init else 0))
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
     while not args.finish_only and state["epoch"] < args.epochs:
         te = time.time()
@@ -253,12 +231,76 @@ def main():
         if acc > state["best"][0]:
             state["best"] = (acc, state["epoch"], {k: v.clone() for k, v in model.state_dict().items()})
         torch.save({"epochs": args.epochs, "model": model.state_dict(), "opt": opt.state_dict(),
-                    "sched": sched.state_dict(), "state": state}, ckpt_path + ".tmp")
+                    "sched": sched.state_dict(), "state": state, "run": run}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
         print(json.dumps(state["history"][-1]), flush=True)
 
-    best_acc, best_epoch, best_state = state["best"]
-    model.load_state_dict(best_state)
+    return load_member(ckpt_path)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--cache", default=".cache/face")
+    p.add_argument("--data", default="../shared/data")
+    p.add_argument("--dedup", default="training/face/results/fer_dedup.json")
+    p.add_argument("--models", default="models")
+    p.add_argument("--name", default="face_cnn")
+    p.add_argument("--blend-card", default="models/face_mlp.card.json")
+    p.add_argument("--epochs", type=int, default=7)
+    p.add_argument("--seed", type=int, default=7, help="split seed: the carve-out (keep 7, the blendshape model's)")
+    p.add_argument("--train-seed", type=int, default=None,
+                   help="seed of the initial weights and augmentations (default: --seed); another value trains an "
+                        "independent member for an ensemble on the same split")
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--finish-only", action="store_true")
+    p.add_argument("--results", default="training/face/results/face_cnn_val.json")
+    p.add_argument("--fixture", default="lib/face/testdata/pixel_parity.json")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--init", default=None,
+                   help="start from the best weights of this checkpoint (a warm restart: a new one-cycle schedule)")
+    p.add_argument("--ckpt", default="pixel_ckpt.pt", help="checkpoint file name inside --cache")
+    p.add_argument("--version", default="1.1.0", help="model version written to the card")
+    p.add_argument("--members", default=None,
+                   help="comma-separated checkpoint names inside --cache: export the mean of their logits (an "
+                        "ensemble of runs made before) instead of training")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    train_seed = args.seed if args.train_seed is None else args.train_seed
+    torch.manual_seed(train_seed)
+    t0 = time.time()
+
+    feat = os.path.join(args.cache, "features")
+    meta = {s: json.load(open(os.path.join(feat, s + ".json"))) for s in ("train", "val")}
+    crops = {s: read_split(args.cache, s, meta[s]["total"]) for s in ("train", "val")}
+    y_all = {s: np.asarray(meta[s]["allLabels"], dtype=np.int64) for s in ("train", "val")}
+    mlp_logits = {s: np.fromfile(os.path.join(feat, s + ".mlp_logits.f32"), dtype=np.float32).reshape(-1, 7)
+                  for s in ("train", "val")}
+    dedup = json.load(open(args.dedup))
+    groups = group_ids(image_hashes(read_images(args.data, "train")))
+
+    calib_rows, calib_imgs, hold_imgs = carve_out(meta["train"], groups, args.seed)
+    calib_groups = set(groups[hold_imgs].tolist())
+    detected_train = np.flatnonzero(crops["train"][1] > 0)
+    pix_train = np.array([i for i in detected_train if groups[i] not in calib_groups])
+    print(f"pixel train {len(pix_train)}, carve-out {len(calib_imgs)} (of {len(hold_imgs)} held out; "
+          f"{len(hold_imgs) - len(calib_imgs)} have a copy in the blendshape model's training part)")
+
+    xtr = torch.from_numpy(crops["train"][0][pix_train].astype(np.float32) / 255).view(-1, 1, CROP, CROP)
+    ytr = torch.from_numpy(y_all["train"][pix_train])
+    xc, yc = crops["train"][0][calib_imgs], y_all["train"][calib_imgs]
+
+    command = "nice -n 10 /usr/bin/python3 training/face/train_pixel.py " + " ".join(
+        a for a in sys.argv[1:] if a != "--finish-only")
+    if args.members:
+        # An ensemble of members trained before (each checkpointed by its own run): the mean of their logits.
+        loaded = [load_member(os.path.join(args.cache, name)) for name in args.members.split(",")]
+        model = loaded[0][0] if len(loaded) == 1 else Ensemble([m for m, _ in loaded])
+        members = [info for _, info in loaded]
+    else:
+        model, info = train_member(args, train_seed, command, xtr, ytr, xc, yc)
+        members = [info]
+    params = sum(q.numel() for q in model.parameters())
+    best_acc = float((logits_in_batches(model, xc).argmax(1) == yc).mean())
     model.eval()
     # Averaging the logits of the crop and its mirror image is part of the exported graph when it helps on the
     # carve-out (chosen there, never on val); it doubles the per-frame cost.
@@ -337,7 +379,6 @@ def main():
 
     extraction = json.load(open(os.path.join(args.cache, "extraction.json")))
     duration = time.time() - t0
-    command = "nice -n 10 /usr/bin/python3 training/face/train_pixel.py " + " ".join(a for a in sys.argv[1:] if a != "--finish-only")
     card = {
         "name": args.name,
         "version": args.version,
@@ -363,16 +404,16 @@ def main():
             "crops": "cut in headless Chromium by the serving code (static/face/pixel_batch.js → pixel_crop.js) from "
                      "the presentation the face was found on: " + json.dumps(extraction.get("attempts")),
         },
-        "architecture": f"per-image standardisation -> conv3x3/2 32 -> conv 64, pool -> conv 128 x2, pool -> conv 256 "
-                        f"x2, pool (each conv + BatchNorm + ReLU) -> global average -> dropout 0.3 -> Linear(256,7); "
-                        f"{params} parameters",
-        "training": {"command": command, "epochs": args.epochs, "bestEpoch": best_epoch, "seed": args.seed,
-                     "trainSeconds": round(state["trainS"], 1), "threads": args.threads,
+        "architecture": (f"mean of the logits of {len(members)} independently trained members, each " if len(members) > 1
+                         else "") + "per-image standardisation -> conv3x3/2 32 -> conv 64, pool -> conv 128 x2, pool -> "
+                        "conv 256 x2, pool (each conv + BatchNorm + ReLU) -> global average -> dropout 0.3 -> "
+                        f"Linear(256,7); {params} parameters in all",
+        "training": {"command": command, "members": [{k: v for k, v in m.items()} for m in members],
                      "flipAveraged": use_flip, "carveOutPlain": round(plain_acc, 4),
                      "carveOutFlipAveraged": round(flip_acc, 4),
-                     "optimiser": f"AdamW lr {args.lr} one-cycle, weight decay 5e-4, batch {BATCH}, label smoothing 0.1",
-                     "augmentation": "horizontal flip, rotation ±10°, scale 0.9-1.1, shift ±3 px, gamma 0.7-1.4",
-                     "history": state["history"]},
+                     "optimiser": f"AdamW one-cycle (max lr per member), weight decay 5e-4, batch {BATCH}, "
+                                  "label smoothing 0.1",
+                     "augmentation": "horizontal flip, rotation ±10°, scale 0.9-1.1, shift ±3 px, gamma 0.7-1.4"},
         "calibration": {"temperature": round(t_pix, 4), "fittedOn": "carve-out"},
         "combination": {"method": "log p ∝ blendWeight·log softmax(face_mlp logits / face_mlp temperature) + "
                                   "pixelWeight·log p_pixel + bias; fitted on the carve-out (NLL)",
@@ -391,8 +432,9 @@ def main():
         "limitations": [
             "Trained on 48x48 gray still photos from web search; webcam frames are sharper, in colour and lit "
             "differently (domain gap not measured: no labelled video).",
-            f"Small CPU budget: {args.epochs} epochs on {args.threads} CPU thread(s); the carve-out accuracy was still "
-            "rising slowly at the end (one-cycle schedule), so longer training or a wider network may gain more.",
+            "Small CPU budget: " + ", ".join(f"{m['epochs']} epochs" for m in members) + " on two CPU threads; the "
+            "carve-out accuracy was still rising slowly at the end (one-cycle schedule), so longer training or a "
+            "wider network may gain more.",
             "FER2013 labels are noisy (human agreement about 65 %).",
             "Needs landmarks to cut the crop; a frame without a face has no estimate.",
         ],
