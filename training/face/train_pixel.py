@@ -133,7 +133,8 @@ def pixel_card_markdown(card):
               "## Architecture and training", "", card["architecture"] + ".", "",
               f"{t['optimiser']}; augmentation: {t['augmentation']}. Inference: "
               + ("mean of the logits of the crop and its mirror image (chosen on the carve-out: " if t.get("flipAveraged")
-                 else "the crop alone (carve-out: ")
+                 else "the crop alone (mirror averaging turned off by --flip never to bound the CNN passes per frame; "
+                      "carve-out: " if t.get("flipChoice") == "never" else "the crop alone (carve-out: ")
               + f"plain {t.get('carveOutPlain')}, mirror-averaged {t.get('carveOutFlipAveraged')}). "
               f"Command: `{t['command']}`.", ""]
     for k, mem in enumerate(t["members"]):
@@ -260,6 +261,9 @@ def main():
                    help="start from the best weights of this checkpoint (a warm restart: a new one-cycle schedule)")
     p.add_argument("--ckpt", default="pixel_ckpt.pt", help="checkpoint file name inside --cache")
     p.add_argument("--version", default="1.1.0", help="model version written to the card")
+    p.add_argument("--flip", choices=("auto", "never"), default="auto",
+                   help="auto: serve the mean of the crop's and its mirror's logits when that is better on the "
+                        "carve-out; never: the crop alone (a bound on the CNN passes per frame)")
     p.add_argument("--members", default=None,
                    help="comma-separated checkpoint names inside --cache: export the mean of their logits (an "
                         "ensemble of runs made before) instead of training")
@@ -307,9 +311,9 @@ def main():
     plain_acc = float((logits_in_batches(model, xc).argmax(1) == yc).mean())
     mirrored = FlipAveraged(model).eval()
     flip_acc = float((logits_in_batches(mirrored, xc).argmax(1) == yc).mean())
-    use_flip = flip_acc > plain_acc
+    use_flip = flip_acc > plain_acc and args.flip == "auto"
     print(f"carve-out accuracy: plain {plain_acc:.4f}, flip-averaged {flip_acc:.4f} -> "
-          f"{'flip-averaged' if use_flip else 'plain'}")
+          f"{'flip-averaged' if use_flip else 'plain'} (--flip {args.flip})")
     if use_flip:
         model = mirrored
 
@@ -409,7 +413,7 @@ def main():
                         "conv 256 x2, pool (each conv + BatchNorm + ReLU) -> global average -> dropout 0.3 -> "
                         f"Linear(256,7); {params} parameters in all",
         "training": {"command": command, "members": [{k: v for k, v in m.items()} for m in members],
-                     "flipAveraged": use_flip, "carveOutPlain": round(plain_acc, 4),
+                     "flipAveraged": use_flip, "flipChoice": args.flip, "carveOutPlain": round(plain_acc, 4),
                      "carveOutFlipAveraged": round(flip_acc, 4),
                      "optimiser": f"AdamW one-cycle (max lr per member), weight decay 5e-4, batch {BATCH}, "
                                   "label smoothing 0.1",

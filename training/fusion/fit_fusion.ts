@@ -309,9 +309,10 @@ const results = {
   params: shipped.modalities,
   sharpness: shipped.sharpness,
 };
-await Deno.mkdir("training/fusion/results", { recursive: true });
-await Deno.writeTextFile("training/fusion/results/fusion_fit.json", JSON.stringify(results, null, 1) + "\n");
+// --no-write measures only: neither the results file nor the shipped parameters change.
 if (!values["no-write"]) {
+  await Deno.mkdir("training/fusion/results", { recursive: true });
+  await Deno.writeTextFile("training/fusion/results/fusion_fit.json", JSON.stringify(results, null, 1) + "\n");
   await Deno.writeTextFile("lib/fusion/fusion_params.json", JSON.stringify(shipped, null, 2) + "\n");
 }
 
